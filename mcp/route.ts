@@ -1,0 +1,207 @@
+/**
+ * The `/mcp` endpoint: MCP Streamable HTTP (protocol 2025-11-25) with stateful sessions,
+ * using the SDK's web-standard transport inside Hono. One MCP server per session, created by
+ * the factory; unknown session → 404 (the client then starts a new one, as the spec says);
+ * DELETE ends a session; sessions with no open stream and no request for `sessionIdleMs`
+ * are closed.
+ */
+import { randomUUID } from 'node:crypto';
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
+import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
+import { Hono } from 'hono';
+import type { AppDeps } from '../server/deps.js';
+import { isDomainError } from '../server/errors.js';
+import { baseCtx, resolveIdentity } from '../server/identity.js';
+import { endSession, startSession, updateSession } from '../server/ops/sessions.js';
+import { createMcpServer, type SessionState } from './server.js';
+
+const DEFAULT_TEAM_ID = '00000000000000000000000000';
+
+export interface McpSession {
+  state: SessionState;
+  server: Server;
+  transport: WebStandardStreamableHTTPServerTransport;
+  /** The credential that opened the session; later requests must present the same. */
+  credential: string;
+  lastActivity: number;
+  /** Responses (SSE streams, calls in flight) still open. */
+  open: number;
+}
+
+export interface McpEndpoint {
+  app: Hono;
+  sessions: Map<string, McpSession>;
+  /** Closes sessions idle for longer than `deps.sessionIdleMs`; returns how many. */
+  sweep: () => Promise<number>;
+  /** Closes every session (shutdown). */
+  closeAll: () => Promise<void>;
+}
+
+/** The credential a request presents: its bearer token, or the agent it names in local mode. */
+function credentialOf(req: Request): string {
+  const auth = req.headers.get('authorization');
+  if (auth) return `bearer:${auth}`;
+  const url = new URL(req.url);
+  const agent = req.headers.get('x-switchboard-agent') ?? url.searchParams.get('agent') ?? '';
+  const team = req.headers.get('x-switchboard-team') ?? url.searchParams.get('team') ?? 'default';
+  return agent ? `named:${team}/${agent.toLowerCase()}` : 'anonymous';
+}
+
+function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}) {
+  return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), {
+    status,
+    headers: { 'content-type': 'application/json', ...headers },
+  });
+}
+
+/** Wraps a streaming response so `onEnd` runs once when it finishes or the client goes away. */
+function trackResponse(res: Response, onEnd: () => void): Response {
+  if (!res.body) {
+    onEnd();
+    return res;
+  }
+  const reader = res.body.getReader();
+  let ended = false;
+  const end = () => {
+    if (!ended) {
+      ended = true;
+      onEnd();
+    }
+  };
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const r = await reader.read();
+        if (r.done) {
+          end();
+          controller.close();
+        } else controller.enqueue(r.value);
+      } catch (err) {
+        end();
+        controller.error(err);
+      }
+    },
+    cancel(reason) {
+      end();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+}
+
+export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
+  const sessions = new Map<string, McpSession>();
+  const now = deps.now ?? Date.now;
+
+  const forget = async (id: string) => {
+    if (!sessions.delete(id)) return;
+    await endSession(baseCtx(deps), id).catch((err) => deps.logger.error({ err }, 'ending session failed'));
+  };
+
+  async function openSession(req: Request, body: unknown): Promise<Response> {
+    const identity = await resolveIdentity(deps, req, { autoJoin: true });
+    const state: SessionState = { sessionId: '', actor: identity.agent, admin: identity.admin };
+    const ctx = baseCtx(deps);
+    let entry: McpSession | undefined;
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: () => randomUUID(),
+      onsessioninitialized: async (id) => {
+        state.sessionId = id;
+        if (entry) sessions.set(id, entry);
+        await startSession(ctx, {
+          id,
+          teamId: state.actor?.teamId ?? DEFAULT_TEAM_ID,
+          agentId: state.actor?.id ?? null,
+          transport: 'http',
+        });
+      },
+      onsessionclosed: (id) => forget(id),
+    });
+    const server = createMcpServer({
+      deps,
+      state,
+      onBind: (agent) => updateSession(ctx, state.sessionId, { agentId: agent.id, teamId: agent.teamId }),
+    });
+    server.oninitialized = () => {
+      const client = server.getClientVersion();
+      const caps = server.getClientCapabilities();
+      void updateSession(ctx, state.sessionId, {
+        clientName: client?.name ?? null,
+        clientVersion: client?.version ?? null,
+        push: caps?.experimental?.['claude/channel'] !== undefined,
+      }).catch((err) => deps.logger.error({ err }, 'updating session failed'));
+    };
+    transport.onclose = () => {
+      if (state.sessionId) void forget(state.sessionId);
+    };
+    entry = { state, server, transport, credential: credentialOf(req), lastActivity: now(), open: 0 };
+    await server.connect(transport);
+    return transport.handleRequest(req, { parsedBody: body });
+  }
+
+  const app = new Hono();
+  app.all('/', async (c) => {
+    const req = c.req.raw;
+    try {
+      const sessionId = req.headers.get('mcp-session-id');
+      if (sessionId) {
+        const s = sessions.get(sessionId);
+        if (!s) return jsonRpcError(404, -32001, 'Session not found: start a new session (initialize)');
+        if (credentialOf(req) !== s.credential) {
+          return jsonRpcError(403, -32003, 'this session belongs to another credential');
+        }
+        s.lastActivity = now();
+        s.open += 1;
+        const res = await s.transport.handleRequest(req);
+        return trackResponse(res, () => {
+          s.open -= 1;
+          s.lastActivity = now();
+        });
+      }
+      if (req.method !== 'POST') {
+        return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required');
+      }
+      let body: unknown;
+      try {
+        body = await req.json();
+      } catch {
+        return jsonRpcError(400, -32700, 'Parse error: body must be JSON');
+      }
+      const messages = Array.isArray(body) ? body : [body];
+      if (!messages.some((m) => isInitializeRequest(m))) {
+        return jsonRpcError(400, -32000, 'Bad Request: no session; send initialize first');
+      }
+      return await openSession(req, body);
+    } catch (err) {
+      if (isDomainError(err)) {
+        const status = err.code === 'unauthorized' ? 401 : err.code === 'invalid' ? 400 : 403;
+        const headers: Record<string, string> =
+          status === 401 ? { 'www-authenticate': 'Bearer realm="switchboard"' } : {};
+        return jsonRpcError(status, -32001, err.message, headers);
+      }
+      deps.logger.error({ err }, 'mcp request failed');
+      return jsonRpcError(500, -32603, 'Internal error');
+    }
+  });
+
+  async function closeSession(id: string, s: McpSession) {
+    await s.transport.close().catch(() => {});
+    await s.server.close().catch(() => {});
+    await forget(id);
+  }
+
+  return {
+    app,
+    sessions,
+    sweep: async () => {
+      const cutoff = now() - deps.sessionIdleMs;
+      const idle = [...sessions].filter(([, s]) => s.open <= 0 && s.lastActivity < cutoff);
+      for (const [id, s] of idle) await closeSession(id, s);
+      return idle.length;
+    },
+    closeAll: async () => {
+      for (const [id, s] of [...sessions]) await closeSession(id, s);
+    },
+  };
+}

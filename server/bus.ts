@@ -1,0 +1,45 @@
+/**
+ * In-process notifications of committed changes. Operations emit after their transaction
+ * commits; the MCP push, waiting tool calls and the board's live stream listen. Announcements
+ * are best-effort: the database is the truth, so a listener that misses one loses nothing.
+ */
+
+export type BusEvent =
+  | {
+      type: 'message.created';
+      teamId: string;
+      messageId: string;
+      threadId: string;
+      senderId: string;
+      recipientIds: string[];
+    }
+  | { type: 'task.changed'; teamId: string; taskId: string; event: string; actorId: string | null }
+  | { type: 'review.changed'; teamId: string; reviewId: string; taskId: string }
+  | { type: 'agent.changed'; teamId: string; agentId: string };
+
+export type BusListener = (event: BusEvent) => void;
+
+export interface Bus {
+  emit(event: BusEvent): void;
+  /** Returns a function that removes the listener. */
+  subscribe(listener: BusListener): () => void;
+}
+
+export function createBus(onListenerError: (err: unknown) => void = () => {}): Bus {
+  const listeners = new Set<BusListener>();
+  return {
+    emit(event) {
+      for (const l of listeners) {
+        try {
+          l(event);
+        } catch (err) {
+          onListenerError(err);
+        }
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

@@ -1,0 +1,77 @@
+/**
+ * Server configuration, parsed once from the environment with zod. An invalid value stops
+ * start-up with a message naming the variable.
+ */
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { DEFAULT_LIMITS, type Limits } from './ops/context.js';
+
+const int = (def: number, min = 1) => z.coerce.number().int().min(min).default(def);
+
+const Env = z.object({
+  SWITCHBOARD_PORT: z.coerce.number().int().min(0).max(65535).default(7800),
+  SWITCHBOARD_HOST: z.string().min(1).default('127.0.0.1'),
+  SWITCHBOARD_DATA_DIR: z.string().min(1).optional(),
+  /** `local`: loopback, no tokens needed. `token`: every request carries a bearer token. */
+  SWITCHBOARD_AUTH: z.enum(['local', 'token']).default('local'),
+  SWITCHBOARD_LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  SWITCHBOARD_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
+  SWITCHBOARD_LEASE_MS: int(DEFAULT_LIMITS.leaseMs, 1000),
+  SWITCHBOARD_SESSION_IDLE_MS: int(30 * 60_000, 1000),
+  SWITCHBOARD_MAX_BODY_CHARS: int(DEFAULT_LIMITS.maxBodyChars),
+  SWITCHBOARD_MAX_TITLE_CHARS: int(DEFAULT_LIMITS.maxTitleChars),
+  SWITCHBOARD_MAX_RECIPIENTS: int(DEFAULT_LIMITS.maxRecipients),
+});
+
+export interface Config {
+  port: number;
+  host: string;
+  dataDir: string;
+  dbFile: string;
+  auth: 'local' | 'token';
+  logLevel: string;
+  synchronous: 'NORMAL' | 'FULL';
+  /** Idle MCP sessions (no request for this long, ms) are closed. */
+  sessionIdleMs: number;
+  limits: Limits;
+}
+
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+export const isLoopbackHost = (host: string) => LOOPBACK.has(host) || host.startsWith('127.');
+
+/**
+ * Parses `env` into a Config.
+ * Errors: throws `Error` naming each invalid variable; binding a non-loopback host in
+ * `local` auth mode is refused (anyone on the network could act as any agent).
+ */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const r = Env.safeParse(env);
+  if (!r.success) {
+    const lines = r.error.issues.map((i) => `  ${i.path.join('.')}: ${i.message}`);
+    throw new Error(`invalid configuration:\n${lines.join('\n')}`);
+  }
+  const e = r.data;
+  if (!isLoopbackHost(e.SWITCHBOARD_HOST) && e.SWITCHBOARD_AUTH !== 'token') {
+    throw new Error(
+      `SWITCHBOARD_HOST=${e.SWITCHBOARD_HOST} is not loopback: set SWITCHBOARD_AUTH=token so every request needs a token`,
+    );
+  }
+  const dataDir = e.SWITCHBOARD_DATA_DIR ?? join(homedir(), '.switchboard');
+  return {
+    port: e.SWITCHBOARD_PORT,
+    host: e.SWITCHBOARD_HOST,
+    dataDir,
+    dbFile: join(dataDir, 'switchboard.db'),
+    auth: e.SWITCHBOARD_AUTH,
+    logLevel: e.SWITCHBOARD_LOG_LEVEL,
+    synchronous: e.SWITCHBOARD_SYNCHRONOUS,
+    sessionIdleMs: e.SWITCHBOARD_SESSION_IDLE_MS,
+    limits: {
+      leaseMs: e.SWITCHBOARD_LEASE_MS,
+      maxBodyChars: e.SWITCHBOARD_MAX_BODY_CHARS,
+      maxTitleChars: e.SWITCHBOARD_MAX_TITLE_CHARS,
+      maxRecipients: e.SWITCHBOARD_MAX_RECIPIENTS,
+    },
+  };
+}

@@ -1,0 +1,80 @@
+/**
+ * Opens the SQLite database (better-sqlite3) behind a Kysely instance, with the pragmas
+ * Switchboard relies on, and applies pending migrations.
+ */
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import BetterSqlite3 from 'better-sqlite3';
+import { Kysely, SqliteDialect } from 'kysely';
+import { migrate } from './migrate.js';
+import type { Database } from './schema.js';
+
+export type Db = Kysely<Database>;
+
+export interface OpenedDatabase {
+  db: Db;
+  sqlite: BetterSqlite3.Database;
+  /** Checkpoints the WAL and closes the file. */
+  close: () => Promise<void>;
+}
+
+/**
+ * Pragmas: WAL so readers never block the writer; synchronous=NORMAL, which in WAL mode
+ * keeps every committed transaction across a process crash (SIGKILL) and loses at most the
+ * last commits on power loss (set `synchronous: 'FULL'` to fsync every commit); foreign keys
+ * on; a busy timeout so a second process (the CLI) waits instead of failing.
+ */
+function applyPragmas(sqlite: BetterSqlite3.Database, synchronous: 'NORMAL' | 'FULL'): void {
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma(`synchronous = ${synchronous}`);
+  sqlite.pragma('foreign_keys = ON');
+  sqlite.pragma('busy_timeout = 5000');
+}
+
+function wrap(sqlite: BetterSqlite3.Database): OpenedDatabase {
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return {
+    db,
+    sqlite,
+    close: async () => {
+      if (!sqlite.open) return;
+      if (!sqlite.memory) sqlite.pragma('wal_checkpoint(TRUNCATE)');
+      await db.destroy();
+    },
+  };
+}
+
+/**
+ * Opens (creating if needed) the database file at `file` and migrates it.
+ * Errors: throws with a readable message if the file cannot be opened or is not a database.
+ */
+export function openDatabase(file: string, opts: { synchronous?: 'NORMAL' | 'FULL' } = {}): OpenedDatabase {
+  mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new BetterSqlite3(file);
+  try {
+    applyPragmas(sqlite, opts.synchronous ?? 'NORMAL');
+    migrate(sqlite);
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
+  return wrap(sqlite);
+}
+
+let template: Buffer | undefined;
+
+/**
+ * A fresh, migrated in-memory database. The schema is migrated once per process and each
+ * call deserializes a copy, so every test gets its own database on the real schema cheaply.
+ */
+export function openMemoryDatabase(): OpenedDatabase {
+  if (!template) {
+    const seed = new BetterSqlite3(':memory:');
+    migrate(seed);
+    template = seed.serialize();
+    seed.close();
+  }
+  const sqlite = new BetterSqlite3(template);
+  sqlite.pragma('foreign_keys = ON');
+  return wrap(sqlite);
+}

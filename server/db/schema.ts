@@ -1,0 +1,181 @@
+/**
+ * Kysely table types for the Switchboard schema (`migrations/*.sql`).
+ * Timestamps are UTC milliseconds; ids are ULIDs; nullable columns are `T | null`.
+ */
+import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
+
+export interface TeamTable {
+  id: string;
+  name: string;
+  next_task_number: Generated<number>;
+  created_at: number;
+}
+
+export interface AgentTable {
+  id: string;
+  team_id: string;
+  name: string;
+  kind: Generated<string>;
+  role: string | null;
+  summary: string | null;
+  cwd: string | null;
+  repo: string | null;
+  branch: string | null;
+  created_at: number;
+  last_seen_at: number;
+}
+
+export interface SessionTable {
+  id: string;
+  team_id: string;
+  agent_id: string | null;
+  transport: string;
+  client_name: string | null;
+  client_version: string | null;
+  push: Generated<number>;
+  started_at: number;
+  last_seen_at: number;
+  ended_at: number | null;
+}
+
+export interface TokenTable {
+  id: string;
+  team_id: string;
+  agent_id: string | null;
+  scope: string;
+  label: string | null;
+  hash: string;
+  created_at: number;
+  last_used_at: number | null;
+  revoked_at: number | null;
+}
+
+export interface ThreadTable {
+  id: string;
+  team_id: string;
+  kind: string;
+  subject: string | null;
+  task_id: string | null;
+  direct_key: string | null;
+  created_by: string | null;
+  created_at: number;
+  last_message_at: number;
+  message_count: Generated<number>;
+}
+
+export interface MessageTable {
+  id: string;
+  team_id: string;
+  thread_id: string;
+  sender_id: string;
+  kind: Generated<string>;
+  subject: string | null;
+  body: string;
+  priority: Generated<string>;
+  ack_required: Generated<number>;
+  reply_to: string | null;
+  to_spec: Generated<string>;
+  idempotency_key: string | null;
+  created_at: number;
+}
+
+export interface DeliveryTable {
+  message_id: string;
+  recipient_id: string;
+  team_id: string;
+  created_at: number;
+  delivered_at: number | null;
+  read_at: number | null;
+  acked_at: number | null;
+}
+
+export interface TaskTable {
+  id: string;
+  team_id: string;
+  number: number;
+  title: string;
+  description: Generated<string>;
+  status: Generated<string>;
+  priority: Generated<string>;
+  priority_rank: Generated<number>;
+  creator_id: string;
+  owner_id: string | null;
+  assignee_id: string | null;
+  parent_id: string | null;
+  thread_id: string;
+  claimed_at: number | null;
+  lease_expires_at: number | null;
+  handoff_to_id: string | null;
+  handoff_note: string | null;
+  handoff_at: number | null;
+  result: string | null;
+  idempotency_key: string | null;
+  created_at: number;
+  updated_at: number;
+  completed_at: number | null;
+  version: Generated<number>;
+}
+
+export interface TaskLabelTable {
+  task_id: string;
+  label: string;
+}
+
+export interface TaskDependencyTable {
+  task_id: string;
+  depends_on_id: string;
+}
+
+export interface TaskEventTable {
+  id: string;
+  team_id: string;
+  task_id: string;
+  actor_id: string | null;
+  type: string;
+  data: Generated<string>;
+  created_at: number;
+}
+
+export interface ReviewTable {
+  id: string;
+  team_id: string;
+  task_id: string;
+  requested_by: string;
+  reviewer_id: string | null;
+  reviewer_role: string | null;
+  status: Generated<string>;
+  note: string | null;
+  comments: string | null;
+  submitted_by: string | null;
+  created_at: number;
+  updated_at: number;
+  submitted_at: number | null;
+}
+
+export interface Database {
+  teams: TeamTable;
+  agents: AgentTable;
+  sessions: SessionTable;
+  tokens: TokenTable;
+  threads: ThreadTable;
+  messages: MessageTable;
+  deliveries: DeliveryTable;
+  tasks: TaskTable;
+  task_labels: TaskLabelTable;
+  task_dependencies: TaskDependencyTable;
+  task_events: TaskEventTable;
+  reviews: ReviewTable;
+}
+
+export type TeamRow = Selectable<TeamTable>;
+export type AgentRow = Selectable<AgentTable>;
+export type SessionRow = Selectable<SessionTable>;
+export type TokenRow = Selectable<TokenTable>;
+export type ThreadRow = Selectable<ThreadTable>;
+export type MessageRow = Selectable<MessageTable>;
+export type DeliveryRow = Selectable<DeliveryTable>;
+export type TaskRow = Selectable<TaskTable>;
+export type TaskEventRow = Selectable<TaskEventTable>;
+export type ReviewRow = Selectable<ReviewTable>;
+export type NewTask = Insertable<TaskTable>;
+export type TaskUpdate = Updateable<TaskTable>;

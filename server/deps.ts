@@ -1,0 +1,19 @@
+/**
+ * What the app is built from. `createApp(deps)` takes these; only `server/main.ts` (and tests)
+ * create them, so nothing opens files or listens at import time.
+ */
+import type { Logger } from 'pino';
+import type { Bus } from './bus.js';
+import type { Db } from './db/connection.js';
+import type { Limits } from './ops/context.js';
+
+export interface AppDeps {
+  db: Db;
+  bus: Bus;
+  logger: Logger;
+  auth: 'local' | 'token';
+  limits: Partial<Limits>;
+  /** Idle MCP sessions are closed after this long without a request (ms). */
+  sessionIdleMs: number;
+  now?: () => number;
+}

@@ -1,0 +1,95 @@
+/**
+ * The context every operation receives: `ctx = { db, actor, now, bus, limits }`.
+ * `db` may be a transaction; `withTx` runs a function in one and emits the bus events it
+ * collected only after the commit, so listeners never see uncommitted state.
+ */
+import type { Kysely, Transaction } from 'kysely';
+import type { Bus, BusEvent } from '../bus.js';
+import type { Database } from '../db/schema.js';
+import { DomainError } from '../errors.js';
+import type { Agent } from './mappers.js';
+
+/** Configurable limits enforced by operations. Sizes in characters, durations in ms. */
+export interface Limits {
+  /** Largest message body or task description. */
+  maxBodyChars: number;
+  /** Largest title, subject, summary or note that is not a body. */
+  maxTitleChars: number;
+  /** Most recipients one send may resolve to. */
+  maxRecipients: number;
+  /** How long a claim lasts without activity by its owner. */
+  leaseMs: number;
+}
+
+export const DEFAULT_LIMITS: Limits = {
+  maxBodyChars: 64_000,
+  maxTitleChars: 500,
+  maxRecipients: 100,
+  leaseMs: 30 * 60_000,
+};
+
+export interface Ctx {
+  db: Kysely<Database> | Transaction<Database>;
+  /** The acting agent, bound from the connection's credentials; null before joining. */
+  actor: Agent | null;
+  /** True for a team-admin token: may act on any task or review of the actor's team. */
+  admin: boolean;
+  /** The clock, in UTC ms. */
+  now: () => number;
+  bus: Bus;
+  limits: Limits;
+  /** Queues (in a transaction) or emits a bus event. */
+  emit: (event: BusEvent) => void;
+  inTx: boolean;
+}
+
+export interface CtxDeps {
+  db: Kysely<Database>;
+  bus: Bus;
+  now?: () => number;
+  limits?: Partial<Limits>;
+}
+
+/** Builds a context for `actor` (null for unauthenticated calls such as joining). */
+export function createCtx(deps: CtxDeps, actor: Agent | null, opts: { admin?: boolean } = {}): Ctx {
+  return {
+    db: deps.db,
+    actor,
+    admin: opts.admin ?? false,
+    now: deps.now ?? Date.now,
+    bus: deps.bus,
+    limits: { ...DEFAULT_LIMITS, ...deps.limits },
+    emit: (e) => deps.bus.emit(e),
+    inTx: false,
+  };
+}
+
+/**
+ * Runs `fn` in one transaction (or in the caller's, if already inside one). Bus events
+ * emitted inside are delivered after the outermost commit and dropped on rollback.
+ */
+export async function withTx<T>(ctx: Ctx, fn: (tx: Ctx) => Promise<T>): Promise<T> {
+  if (ctx.inTx) return fn(ctx);
+  const pending: BusEvent[] = [];
+  const result = await (ctx.db as Kysely<Database>)
+    .transaction()
+    .execute((trx) => fn({ ...ctx, db: trx, inTx: true, emit: (e) => pending.push(e) }));
+  for (const e of pending) ctx.bus.emit(e);
+  return result;
+}
+
+/** The acting agent, or `unauthorized` telling the caller how to get one. */
+export function requireActor(ctx: Ctx): Agent {
+  if (!ctx.actor) {
+    throw new DomainError(
+      'unauthorized',
+      'no teammate identity on this connection: call teammate_join with your name first (or connect with ?agent=NAME)',
+    );
+  }
+  return ctx.actor;
+}
+
+/** Whether the actor may act on others' tasks and reviews: a team admin or a human teammate. */
+export function isPrivileged(ctx: Ctx): boolean {
+  return ctx.admin || ctx.actor?.kind === 'human';
+}

@@ -1,0 +1,71 @@
+/**
+ * Field schemas shared by several operations, and `parseInput`, the one place operation
+ * input is validated. `.describe()` texts reach agents through the MCP tool schemas, so
+ * they are short and written for a model.
+ */
+import { z } from 'zod';
+import { fromZodError } from '../errors.js';
+
+/** Agent and team names: `[a-z0-9][a-z0-9._-]{0,39}` (DESIGN.md, Concepts). */
+export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,39}$/;
+
+export const AgentName = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(NAME_PATTERN, 'must be 1-40 chars of a-z, 0-9, ".", "_", "-", starting with a letter or digit');
+
+export const TeamName = AgentName;
+
+export const AgentKind = z.enum(['claude-code', 'codex', 'human', 'cli', 'other']);
+export type AgentKind = z.infer<typeof AgentKind>;
+
+export const Priority = z.enum(['low', 'normal', 'high', 'urgent']);
+export type Priority = z.infer<typeof Priority>;
+export const PRIORITY_RANK: Record<Priority, number> = { low: 0, normal: 1, high: 2, urgent: 3 };
+
+export const MessageKind = z.enum(['message', 'question', 'answer', 'status', 'handoff', 'review', 'system']);
+export type MessageKind = z.infer<typeof MessageKind>;
+
+export const TaskStatus = z.enum(['open', 'in_progress', 'in_review', 'done', 'failed', 'cancelled']);
+export type TaskStatus = z.infer<typeof TaskStatus>;
+export const TERMINAL_STATUSES: readonly TaskStatus[] = ['done', 'failed', 'cancelled'];
+
+/** A task reference: its id, its team number (`12`), or `#12`. */
+export const TaskRef = z
+  .union([z.string().trim().min(1).max(40), z.number().int().positive()])
+  .describe('task id or number (e.g. "#12")');
+
+export const Label = z
+  .string()
+  .trim()
+  .toLowerCase()
+  .regex(/^[a-z0-9][a-z0-9:._/-]{0,39}$/, 'labels are 1-40 chars of a-z, 0-9, ":", ".", "_", "/", "-"');
+
+/** Short single-line text (titles, subjects, summaries, notes). */
+export const ShortText = (max = 500) => z.string().trim().min(1).max(max);
+
+/** Markdown body text; control characters other than tab/newline are refused. */
+export const BodyText = (max = 64_000) =>
+  z
+    .string()
+    .min(1)
+    .max(max, `must be at most ${max} characters`)
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
+    .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'contains control characters');
+
+export const IdempotencyKey = z
+  .string()
+  .min(1)
+  .max(200)
+  .describe('optional: retrying with the same key returns the first result instead of a duplicate');
+
+export const Cursor = z.string().max(100).describe('paging cursor from a previous result');
+export const Limit = (def = 50, max = 200) => z.number().int().min(1).max(max).default(def);
+
+/** Parses `input` with `schema`; a failure becomes an `invalid` DomainError naming each field. */
+export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const r = schema.safeParse(input ?? {});
+  if (!r.success) throw fromZodError(r.error);
+  return r.data;
+}
