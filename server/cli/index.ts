@@ -1,0 +1,17 @@
+/**
+ * The `switchboard` command line. Each command group lives in `server/cli/commands/` and
+ * registers itself on the program; the CLI talks to a running server's JSON API, except
+ * commands that must work without one (serve, token, backup), which open the data directory.
+ */
+import { Command } from 'commander';
+import { registerServe } from './commands/serve.js';
+
+const program = new Command()
+  .name('switchboard')
+  .description('Coordination server for AI coding agents: teams, messages, tasks and reviews.')
+  .version('0.1.0')
+  .showHelpAfterError();
+
+registerServe(program);
+
+await program.parseAsync(process.argv);
