@@ -4,7 +4,9 @@
  * commands that must work without one (serve, token, backup), which open the data directory.
  */
 import { Command } from 'commander';
+import { registerMessageCommands } from './commands/messages.js';
 import { registerServe } from './commands/serve.js';
+import { registerTeammateCommands } from './commands/teammates.js';
 
 const program = new Command()
   .name('switchboard')
@@ -13,5 +15,7 @@ const program = new Command()
   .showHelpAfterError();
 
 registerServe(program);
+registerTeammateCommands(program);
+registerMessageCommands(program);
 
 await program.parseAsync(process.argv);

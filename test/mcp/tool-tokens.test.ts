@@ -1,0 +1,38 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listTools } from '../../mcp/server.js';
+import { countToolTokens, TOOL_TOKEN_BUDGET } from '../../scripts/tool-tokens.js';
+import { connectAgent, startServer, type TestServer } from '../helpers/server.js';
+
+describe('tool definition token budget', () => {
+  let server: TestServer;
+  beforeAll(async () => {
+    server = await startServer();
+  });
+  afterAll(async () => {
+    await server.destroy();
+  });
+
+  it('counts the payload the server actually sends', async () => {
+    const alice = await connectAgent(server, { agent: 'alice' });
+    const { tools } = await alice.client.listTools();
+    await alice.close();
+    expect(tools).toEqual(listTools());
+    expect(countToolTokens(tools).total).toBe(countToolTokens().total);
+  });
+
+  it(`keeps tools/list within ${TOOL_TOKEN_BUDGET} tokens (o200k_base)`, () => {
+    const report = countToolTokens();
+    const perTool = Object.fromEntries(report.tools.map((t) => [t.name, t.tokens]));
+    expect(report.tools.length).toBeGreaterThan(0);
+    expect(report.total, `per-tool tokens: ${JSON.stringify(perTool)}`).toBeLessThanOrEqual(TOOL_TOKEN_BUDGET);
+  });
+
+  it('counts every tool, each a real share of the total', () => {
+    const report = countToolTokens();
+    expect(report.tools.map((t) => t.name)).toEqual(listTools().map((t) => t.name));
+    for (const t of report.tools) expect(t.tokens).toBeGreaterThan(t.descriptionTokens);
+    const sum = report.tools.reduce((n, t) => n + t.tokens, 0);
+    // The whole payload is the tools joined into one JSON array, so it is close to the sum of its parts.
+    expect(Math.abs(report.total - sum)).toBeLessThan(report.tools.length * 3 + 10);
+  });
+});
