@@ -1,5 +1,7 @@
 /** The MCP tool table: every tool Switchboard offers, in the order tools/list shows them. */
 import type { ToolDef } from '../tool.js';
+import { reviewTools } from './review.js';
+import { taskTools } from './task.js';
 import { teammateTools } from './teammate.js';
 
-export const TOOLS: readonly ToolDef[] = [...teammateTools];
+export const TOOLS: readonly ToolDef[] = [...teammateTools, ...taskTools, ...reviewTools];

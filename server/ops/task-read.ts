@@ -1,0 +1,138 @@
+/**
+ * Loading tasks: resolving a task reference, and turning task rows into `Task` objects with
+ * their labels, dependencies (and the derived `blocked`), and agent names, in batched queries.
+ * Shared by the task, review and board operations.
+ */
+import type { TaskRow } from '../db/schema.js';
+import { DomainError } from '../errors.js';
+import { agentNames } from './agents.js';
+import type { Ctx } from './context.js';
+import { iso, isoOrNull, type Task, type TaskSummary } from './mappers.js';
+import type { Priority, TaskStatus } from './schemas.js';
+
+/**
+ * A dependency no longer blocks once it is `done` or `cancelled` (closed, as in Beads);
+ * a `failed` dependency keeps blocking until someone removes or redoes it.
+ */
+export const SATISFIED_STATUSES: readonly TaskStatus[] = ['done', 'cancelled'];
+
+/**
+ * The row of the task `ref` names in `teamId`: a ULID, a number (12) or "#12".
+ * Errors: `not_found`.
+ */
+export async function resolveTaskRow(ctx: Ctx, teamId: string, ref: string | number): Promise<TaskRow> {
+  const text = String(ref).trim();
+  const num = /^#?\d+$/.test(text) ? Number(text.replace('#', '')) : null;
+  let q = ctx.db.selectFrom('tasks').selectAll().where('team_id', '=', teamId);
+  q = num !== null ? q.where('number', '=', num) : q.where('id', '=', text);
+  const row = await q.executeTakeFirst();
+  if (!row) {
+    throw new DomainError('not_found', `no task ${num !== null ? `#${num}` : text} in your team (see task_list)`, {
+      task: text,
+    });
+  }
+  return row;
+}
+
+export function toSummary(r: Pick<TaskRow, 'id' | 'number' | 'title' | 'status'>): TaskSummary {
+  return { id: r.id, number: r.number, title: r.title, status: r.status as TaskStatus };
+}
+
+/** Turns rows into Tasks (same order), loading labels, dependencies and names in batches. */
+export async function loadTasks(ctx: Ctx, rows: TaskRow[]): Promise<Task[]> {
+  if (rows.length === 0) return [];
+  const ids = rows.map((r) => r.id);
+  const [labels, deps] = await Promise.all([
+    ctx.db
+      .selectFrom('task_labels')
+      .select(['task_id', 'label'])
+      .where('task_id', 'in', ids)
+      .orderBy('label')
+      .execute(),
+    ctx.db
+      .selectFrom('task_dependencies')
+      .innerJoin('tasks', 'tasks.id', 'task_dependencies.depends_on_id')
+      .select([
+        'task_dependencies.task_id as task_id',
+        'tasks.id as id',
+        'tasks.number as number',
+        'tasks.title as title',
+        'tasks.status as status',
+      ])
+      .where('task_dependencies.task_id', 'in', ids)
+      .orderBy('tasks.number')
+      .execute(),
+  ]);
+  const names = await agentNames(
+    ctx,
+    rows.flatMap((r) => [r.creator_id, r.owner_id, r.assignee_id, r.handoff_to_id]),
+  );
+  const labelsBy = group(labels, (l) => l.task_id);
+  const depsBy = group(deps, (d) => d.task_id);
+  return rows.map((r) => {
+    const dependsOn = (depsBy.get(r.id) ?? []).map(toSummary);
+    const blockedBy = dependsOn.filter((d) => !SATISFIED_STATUSES.includes(d.status));
+    const name = (id: string | null) => (id === null ? null : (names.get(id) ?? null));
+    return {
+      id: r.id,
+      number: r.number,
+      title: r.title,
+      description: r.description,
+      status: r.status as TaskStatus,
+      blocked: blockedBy.length > 0 && !SATISFIED_STATUSES.includes(r.status as TaskStatus) && r.status !== 'failed',
+      priority: r.priority as Priority,
+      labels: (labelsBy.get(r.id) ?? []).map((l) => l.label),
+      creator: name(r.creator_id) ?? r.creator_id,
+      owner: name(r.owner_id),
+      assignee: name(r.assignee_id),
+      parentId: r.parent_id,
+      dependsOn,
+      blockedBy,
+      threadId: r.thread_id,
+      claimedAt: isoOrNull(r.claimed_at),
+      leaseExpiresAt: isoOrNull(r.lease_expires_at),
+      handoff:
+        r.handoff_to_id && r.handoff_at !== null
+          ? { to: name(r.handoff_to_id) ?? r.handoff_to_id, note: r.handoff_note, at: iso(r.handoff_at) }
+          : null,
+      result: r.result,
+      createdAt: iso(r.created_at),
+      updatedAt: iso(r.updated_at),
+      completedAt: isoOrNull(r.completed_at),
+      version: r.version,
+    };
+  });
+}
+
+export async function loadTask(ctx: Ctx, row: TaskRow): Promise<Task> {
+  return (await loadTasks(ctx, [row]))[0] as Task;
+}
+
+/** The unfinished dependencies of a task (what blocks claim and complete). */
+export async function blockersOf(ctx: Ctx, taskId: string): Promise<TaskSummary[]> {
+  const rows = await ctx.db
+    .selectFrom('task_dependencies')
+    .innerJoin('tasks', 'tasks.id', 'task_dependencies.depends_on_id')
+    .select(['tasks.id', 'tasks.number', 'tasks.title', 'tasks.status'])
+    .where('task_dependencies.task_id', '=', taskId)
+    .where('tasks.status', 'not in', SATISFIED_STATUSES)
+    .orderBy('tasks.number')
+    .execute();
+  return rows.map(toSummary);
+}
+
+/** `#3 "Schema" (in_progress), #4 "API" (open)` */
+export function describeTasks(list: TaskSummary[]): string {
+  return list.map((t) => `#${t.number} "${t.title}" (${t.status})`).join(', ');
+}
+
+function group<T>(items: T[], key: (t: T) => string): Map<string, T[]> {
+  const m = new Map<string, T[]>();
+  for (const it of items) {
+    const k = key(it);
+    const list = m.get(k);
+    if (list) list.push(it);
+    else m.set(k, [it]);
+  }
+  return m;
+}
