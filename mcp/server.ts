@@ -111,7 +111,11 @@ export function createMcpServer({ deps, state, onBind }: McpServerOptions): Serv
           'no teammate identity on this session: call teammate_join with your name first',
         );
       }
-      if (state.actor) await touchActivity(ctx);
+      if (state.actor) {
+        state.actor = await touchActivity(ctx);
+        ctx.actor = state.actor;
+        if (!state.actor) throw new DomainError('unauthorized', 'your teammate record no longer exists; join again');
+      }
       const result = await tool.run(ctx, req.params.arguments ?? {}, session);
       const unread = state.actor ? await unreadCount(ctx, state.actor.id) : 0;
       return toolResult(result, tool.text(result), unread);

@@ -22,7 +22,7 @@ export function agentRoute(deps: AppDeps, op: Op, status: 200 | 201 = 200) {
       );
     }
     const ctx = ctxFor(deps, identity);
-    await touchActivity(ctx);
+    ctx.actor = await touchActivity(ctx);
     return c.json((await op(ctx, c)) as object, status);
   };
 }

@@ -252,20 +252,27 @@ export async function setSummary(ctx: Ctx, input: unknown): Promise<Agent> {
 
 /**
  * Records activity by the actor: refreshes `last_seen_at` and renews the lease on every task
- * it holds (DESIGN.md, Lease: renewed by the owner's activity). Cheap enough to call on every
- * tool call; a no-op without an actor.
+ * it holds (DESIGN.md, Lease: renewed by the owner's activity). Returns the actor as stored
+ * now (role or summary may have changed since the connection bound it), or null without an
+ * actor or when the agent no longer exists.
  */
-export async function touchActivity(ctx: Ctx): Promise<void> {
+export async function touchActivity(ctx: Ctx): Promise<Agent | null> {
   const me = ctx.actor;
-  if (!me) return;
+  if (!me) return null;
   const now = ctx.now();
-  await ctx.db.updateTable('agents').set({ last_seen_at: now }).where('id', '=', me.id).execute();
+  const row = await ctx.db
+    .updateTable('agents')
+    .set({ last_seen_at: now })
+    .where('id', '=', me.id)
+    .returningAll()
+    .executeTakeFirst();
   await ctx.db
     .updateTable('tasks')
     .set({ lease_expires_at: now + ctx.limits.leaseMs })
     .where('owner_id', '=', me.id)
-    .where('status', 'in', ['in_progress'])
+    .where('status', '=', 'in_progress')
     .execute();
+  return row ? toAgent(row, me.team) : null;
 }
 
 /** id → name for the given agent ids (unknown ids are left out). */
