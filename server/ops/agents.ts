@@ -34,6 +34,9 @@ export type JoinTeam = z.infer<typeof JoinTeam>;
  */
 export async function joinTeam(ctx: Ctx, input: unknown): Promise<{ agent: Agent; created: boolean }> {
   const p = parseInput(JoinTeam, input);
+  if (p.name === SYSTEM_AGENT) {
+    throw new DomainError('invalid', `"${SYSTEM_AGENT}" is reserved for the server's own notices; pick another name`);
+  }
   const me = ctx.actor;
   if (me && (me.name !== p.name || me.team !== p.team)) {
     throw new DomainError(
@@ -93,6 +96,47 @@ export async function upsertAgent(ctx: Ctx, p: JoinTeam): Promise<{ agent: Agent
     tx.emit({ type: 'agent.changed', teamId: team.id, agentId: row.id });
     return { agent: toAgent(row, team.name), created: !existing };
   });
+}
+
+/** The name under which the server itself posts notices (lease expiry) in a team. */
+export const SYSTEM_AGENT = 'switchboard';
+
+/**
+ * The team's system agent (kind `system`), created on first use. It sends the notices no
+ * teammate caused, so that everyone, the creator included, receives them. It is left out of
+ * the roster and of `*` and `role:` addressing.
+ */
+export async function systemAgent(ctx: Ctx, teamId: string): Promise<Agent> {
+  const team = await ctx.db
+    .selectFrom('teams')
+    .select(['id', 'name'])
+    .where('id', '=', teamId)
+    .executeTakeFirstOrThrow();
+  const now = ctx.now();
+  await ctx.db
+    .insertInto('agents')
+    .values({
+      id: newId(now),
+      team_id: teamId,
+      name: SYSTEM_AGENT,
+      kind: 'system',
+      role: null,
+      summary: null,
+      cwd: null,
+      repo: null,
+      branch: null,
+      created_at: now,
+      last_seen_at: now,
+    })
+    .onConflict((oc) => oc.columns(['team_id', 'name']).doNothing())
+    .execute();
+  const row = await ctx.db
+    .selectFrom('agents')
+    .selectAll()
+    .where('team_id', '=', teamId)
+    .where('name', '=', SYSTEM_AGENT)
+    .executeTakeFirstOrThrow();
+  return toAgent(row, team.name);
 }
 
 /** Finds a team by name, creating it if new. */
@@ -165,12 +209,13 @@ export async function listTeammates(ctx: Ctx, input: unknown): Promise<Teammate[
 export async function rosterOf(ctx: Ctx, teamId: string, teamName: string): Promise<Teammate[]> {
   const now = ctx.now();
   const [agents, sessions, held, unread] = await Promise.all([
-    ctx.db.selectFrom('agents').selectAll().where('team_id', '=', teamId).execute(),
+    ctx.db.selectFrom('agents').selectAll().where('team_id', '=', teamId).where('kind', '!=', 'system').execute(),
+    // Live sessions, and those ended too recently for the agent to count as offline by age alone.
     ctx.db
       .selectFrom('sessions')
-      .select(['agent_id', 'push'])
+      .select(['agent_id', 'push', 'ended_at'])
       .where('team_id', '=', teamId)
-      .where('ended_at', 'is', null)
+      .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>=', now - RECENT_MS)]))
       .execute(),
     ctx.db
       .selectFrom('tasks')
@@ -189,8 +234,13 @@ export async function rosterOf(ctx: Ctx, teamId: string, teamName: string): Prom
       .execute(),
   ]);
   const live = new Map<string, { n: number; push: boolean }>();
+  const left = new Map<string, number>();
   for (const s of sessions) {
     if (!s.agent_id) continue;
+    if (s.ended_at !== null) {
+      left.set(s.agent_id, Math.max(left.get(s.agent_id) ?? 0, s.ended_at));
+      continue;
+    }
     const cur = live.get(s.agent_id) ?? { n: 0, push: false };
     live.set(s.agent_id, { n: cur.n + 1, push: cur.push || s.push === 1 });
   }
@@ -200,7 +250,7 @@ export async function rosterOf(ctx: Ctx, teamId: string, teamName: string): Prom
     const l = live.get(row.id);
     return {
       ...toAgent(row, teamName),
-      presence: presenceOf(now, row.last_seen_at, l?.n ?? 0),
+      presence: presenceOf(now, row.last_seen_at, l?.n ?? 0, left.get(row.id) ?? null),
       reachable: l ? (l.push ? 'push' : 'wait') : 'poll',
       liveSessions: l?.n ?? 0,
       tasksHeld: heldBy.get(row.id) ?? 0,
@@ -209,10 +259,20 @@ export async function rosterOf(ctx: Ctx, teamId: string, teamName: string): Prom
   });
 }
 
-/** Presence from live sessions and the last activity (UTC ms). */
-export function presenceOf(now: number, lastSeenAt: number, liveSessions: number): Presence {
+/**
+ * Presence from live sessions and the last activity (UTC ms). Without a live session an agent
+ * is online only briefly after a call (API and CLI users hold no session), and offline at once
+ * when its last session ended after its last activity (`lastLeftAt`): it left, or its client died.
+ */
+export function presenceOf(
+  now: number,
+  lastSeenAt: number,
+  liveSessions: number,
+  lastLeftAt: number | null = null,
+): Presence {
   const age = now - lastSeenAt;
   if (liveSessions > 0) return age < IDLE_AFTER_MS ? 'online' : 'idle';
+  if (lastLeftAt !== null && lastLeftAt >= lastSeenAt) return 'offline';
   return age < RECENT_MS ? 'online' : 'offline';
 }
 

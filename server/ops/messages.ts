@@ -339,6 +339,7 @@ export async function resolveRecipients(ctx: Ctx, me: Agent, specs: string[]): P
     .selectFrom('agents')
     .select(['id', 'name', 'role'])
     .where('team_id', '=', me.teamId)
+    .where('kind', '!=', 'system')
     .execute();
   const ids = new Set<string>();
   for (const raw of specs) {

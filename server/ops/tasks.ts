@@ -10,10 +10,10 @@ import { z } from 'zod';
 import type { Database, TaskRow } from '../db/schema.js';
 import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
-import { agentNames, resolveTeammate } from './agents.js';
+import { agentNames, resolveTeammate, systemAgent } from './agents.js';
 import { type Ctx, isPrivileged, requireActor, withTx } from './context.js';
 import type { Agent, Message, Review, Task, TaskEvent, TaskSummary } from './mappers.js';
-import { toAgent, toReview, toTaskEvent } from './mappers.js';
+import { toReview, toTaskEvent } from './mappers.js';
 import { checkBodySize, createThread, postMessage, threadTail } from './messages.js';
 import {
   BodyText,
@@ -92,7 +92,12 @@ export async function notifyTask(
 
 /** Ids of every agent in a team (for team-wide notices). */
 async function teamMemberIds(ctx: Ctx, teamId: string): Promise<string[]> {
-  const rows = await ctx.db.selectFrom('agents').select('id').where('team_id', '=', teamId).execute();
+  const rows = await ctx.db
+    .selectFrom('agents')
+    .select('id')
+    .where('team_id', '=', teamId)
+    .where('kind', '!=', 'system')
+    .execute();
   return rows.map((r) => r.id);
 }
 
@@ -605,9 +610,9 @@ export async function releaseTask(ctx: Ctx, input: unknown): Promise<Task> {
 
 /**
  * Returns every in-progress task whose lease ran out to `open` (keeping its assignee, so a
- * reserved task goes back to that agent), logs `lease_expired`, and tells the creator, the
- * previous owner (who finds it in its inbox when it comes back) and the team. Returns the
- * number of tasks expired. Runs as the system: the notices are sent by the task's creator.
+ * reserved task goes back to that agent), logs `lease_expired` (no actor: the server did it),
+ * and tells the creator, the previous owner (who finds it in its inbox when it comes back) and
+ * the team, from the team's system agent. Returns the number of tasks expired.
  */
 export async function expireLeases(ctx: Ctx): Promise<number> {
   const now = ctx.now();
@@ -620,15 +625,7 @@ export async function expireLeases(ctx: Ctx): Promise<number> {
     .execute();
   let expired = 0;
   for (const row of due) {
-    const creator = await ctx.db
-      .selectFrom('agents')
-      .innerJoin('teams', 'teams.id', 'agents.team_id')
-      .selectAll('agents')
-      .select('teams.name as team_name')
-      .where('agents.id', '=', row.creator_id)
-      .executeTakeFirstOrThrow();
-    const asCreator: Ctx = { ...ctx, actor: toAgent(creator, creator.team_name) };
-    const done = await withTx(asCreator, async (tx) => {
+    const done = await withTx({ ...ctx, actor: null }, async (tx) => {
       const next = await updateIf(
         tx,
         row.id,
@@ -645,19 +642,18 @@ export async function expireLeases(ctx: Ctx): Promise<number> {
       );
       if (!next) return false;
       const prevOwner = await nameOf(tx, row.owner_id);
-      // Logged without an actor: the server, not the creator, expired the lease.
-      await recordEvent({ ...tx, actor: null }, next, 'lease_expired', {
+      await recordEvent(tx, next, 'lease_expired', {
         previousOwner: prevOwner,
         leaseExpiredAt: row.lease_expires_at,
       });
-      const team = await teamMemberIds(tx, row.team_id);
+      const system = await systemAgent(tx, row.team_id);
       await notifyTask(
-        tx,
+        { ...tx, actor: system },
         next,
         `The claim of ${prevOwner} on ${ref(next)} expired after no activity; the task is open again${
           next.assignee_id ? ' (still reserved for its assignee)' : ''
         }.`,
-        [...team, row.owner_id],
+        [...(await teamMemberIds(tx, row.team_id)), row.owner_id],
       );
       return true;
     });
