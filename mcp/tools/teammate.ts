@@ -1,5 +1,4 @@
 /** MCP tools for teammates and messages (`teammate_*`). */
-import { z } from 'zod';
 import {
   JoinTeam,
   joinTeam,
@@ -8,6 +7,7 @@ import {
   SetSummary,
   setSummary,
   type Teammate,
+  WhoAmI,
   whoami,
 } from '../../server/ops/agents.js';
 import {
@@ -66,9 +66,9 @@ export const teammateTools = [
     name: 'teammate_whoami',
     title: 'Who am I',
     description: 'Your teammate name, team, role, summary, held tasks and unread count.',
-    input: z.strictObject({}),
+    input: WhoAmI,
     annotations: READ_ONLY,
-    run: (ctx) => whoami(ctx),
+    run: (ctx, args) => whoami(ctx, args),
     text: (t: Teammate) =>
       `You are ${t.name} in team ${t.team}${t.role ? `, role ${t.role}` : ''}; holding ${t.tasksHeld} task(s); ${t.unread} unread.`,
   }),

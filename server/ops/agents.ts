@@ -8,6 +8,7 @@ import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
 import { type Ctx, requireActor, withTx } from './context.js';
 import { type Agent, type Presence, type Reachability, toAgent } from './mappers.js';
+import { assertNameFree } from './rate-limit.js';
 import { AgentKind, AgentName, parseInput, ShortText, TeamName } from './schemas.js';
 
 /** An agent with no activity for this long is `idle` even with a live session (ms). */
@@ -44,6 +45,7 @@ export async function joinTeam(ctx: Ctx, input: unknown): Promise<{ agent: Agent
       `this connection is already ${me.name} in team ${me.team}; open a new session to act as someone else`,
     );
   }
+  assertNameFree(ctx, p.team, p.name);
   return upsertAgent(ctx, p);
 }
 
@@ -276,8 +278,11 @@ export function presenceOf(
   return age < RECENT_MS ? 'online' : 'offline';
 }
 
+export const WhoAmI = z.strictObject({});
+
 /** The caller as the roster shows it, plus its team. */
-export async function whoami(ctx: Ctx): Promise<Teammate> {
+export async function whoami(ctx: Ctx, input: unknown = {}): Promise<Teammate> {
+  parseInput(WhoAmI, input);
   const me = requireActor(ctx);
   const roster = await rosterOf(ctx, me.teamId, me.team);
   const mine = roster.find((t) => t.id === me.id);

@@ -1,0 +1,69 @@
+/**
+ * Bad input to every MCP tool returns a clear `invalid` error and changes nothing. Driven from
+ * the tool table, so a new tool is covered the day it is added. (A failed call still counts as
+ * the caller's activity — presence and lease timestamps — but changes no data.)
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { listTools } from '../../mcp/server.js';
+import { type AgentClient, connectAgent, startServer, type TestServer, textOf } from '../helpers/server.js';
+
+const ACTIVITY_COLUMNS = new Set(['last_seen_at', 'lease_expires_at', 'last_used_at']);
+
+async function snapshot(server: TestServer): Promise<string> {
+  const sqlite = server.opened.sqlite;
+  const tables = (
+    sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]
+  ).map((t) => t.name);
+  const out: Record<string, unknown[]> = {};
+  for (const t of tables) {
+    if (t === 'sessions' || t.startsWith('mcp_')) continue; // connection bookkeeping, not data
+    const rows = sqlite.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all() as Record<string, unknown>[];
+    out[t] = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !ACTIVITY_COLUMNS.has(k))));
+  }
+  return JSON.stringify(out);
+}
+
+describe('bad input to every tool', () => {
+  let server: TestServer;
+  let dev: AgentClient;
+  beforeAll(async () => {
+    server = await startServer();
+    const lead = await connectAgent(server, { agent: 'lead' });
+    dev = await connectAgent(server, { agent: 'dev' });
+    await connectAgent(server, { agent: 'rita' }).then((c) => c.close());
+    const t = (await lead.call('task_create', { title: 'A task' })).structuredContent;
+    await dev.call('task_claim', { task: t.id });
+    await lead.call('teammate_send_message', { to: 'dev', message: 'hello' });
+    await dev.call('review_request', { task: t.id, reviewer: 'rita' });
+    await lead.close();
+  });
+  afterAll(async () => {
+    await dev.close();
+    await server.destroy();
+  });
+
+  const tools = listTools();
+
+  it('covers every tool in the table', () => {
+    expect(tools.length).toBeGreaterThanOrEqual(24);
+  });
+
+  for (const tool of tools) {
+    it(`${tool.name}: rejects unknown fields, wrong types and missing required fields without changing state`, async () => {
+      const props = Object.keys((tool.inputSchema.properties ?? {}) as object);
+      const required = (tool.inputSchema.required ?? []) as string[];
+      const cases: Record<string, unknown>[] = [{ definitelyNotAField: 1 }];
+      for (const p of props) cases.push({ [p]: { nested: ['not', 'valid'] } });
+      if (required.length > 0) cases.push({});
+      for (const args of cases) {
+        const before = await snapshot(server);
+        const r = await dev.client.callTool({ name: tool.name, arguments: args });
+        expect(r.isError, `${tool.name} ${JSON.stringify(args)}`).toBe(true);
+        const err = (r.structuredContent as { error: { code: string; message: string } }).error;
+        expect(err.code, `${tool.name} ${JSON.stringify(args)}: ${err.message}`).toBe('invalid');
+        expect(textOf(r as never)).toMatch(/^Error \(invalid\): invalid input — \S+/);
+        expect(await snapshot(server)).toBe(before);
+      }
+    });
+  }
+});
