@@ -11,7 +11,7 @@ import type { SendResult } from '../ops/messages.js';
 export const indent = (text: string, by = '  '): string =>
   text
     .split('\n')
-    .map((l) => `${by}${l}`)
+    .map((l) => (l === '' ? l : `${by}${l}`))
     .join('\n');
 
 /** `alice (reviewer) — claude-code, online, reach by push, seen 3s ago, 1 task, 2 unread` */
@@ -97,9 +97,10 @@ export function eventLine(e: TaskEvent): string {
   return `${e.createdAt}  ${e.type}${e.actor ? ` by ${e.actor}` : ''}${data ? `  ${data}` : ''}`;
 }
 
-/** `01J… on task 01J… [pending] reviewer bob (role reviewer), asked by alice` */
-export function reviewLine(r: Review, taskLabel?: string): string {
-  const who = r.reviewer ?? (r.reviewerRole ? `role:${r.reviewerRole}` : 'anyone');
-  const by = r.submittedBy ? `, by ${r.submittedBy}` : '';
-  return `${r.id}  ${taskLabel ?? `task ${r.taskId}`} [${r.status}${by}] reviewer ${who}, asked by ${r.requestedBy}`;
+/** `01J…  [pending] #12 Title — reviewer rita (or role:reviewer, anyone), asked by bob` */
+export function reviewLine(r: Review, task?: { number: number; title: string }): string {
+  const who = r.reviewer ?? (r.reviewerRole ? `role:${r.reviewerRole}` : 'anyone but the owner');
+  const by = r.submittedBy ? ` by ${r.submittedBy}` : '';
+  const what = task ? `#${task.number} ${task.title}` : `task ${r.taskId}`;
+  return `${r.id}  [${r.status}${by}] ${what} — reviewer ${who}, asked by ${r.requestedBy}`;
 }

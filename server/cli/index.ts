@@ -5,7 +5,9 @@
  */
 import { Command } from 'commander';
 import { registerMessageCommands } from './commands/messages.js';
+import { registerReviewCommands } from './commands/reviews.js';
 import { registerServe } from './commands/serve.js';
+import { registerTaskCommands } from './commands/tasks.js';
 import { registerTeammateCommands } from './commands/teammates.js';
 
 const program = new Command()
@@ -17,5 +19,7 @@ const program = new Command()
 registerServe(program);
 registerTeammateCommands(program);
 registerMessageCommands(program);
+registerTaskCommands(program);
+registerReviewCommands(program);
 
 await program.parseAsync(process.argv);

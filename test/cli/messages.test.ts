@@ -4,7 +4,8 @@ import { mintToken } from '../../server/ops/tokens.js';
 import { runCli } from '../helpers/cli.js';
 import { connectAgent, startServer, type TestServer } from '../helpers/server.js';
 
-describe('switchboard CLI: teammates and messages', () => {
+// Every step spawns the real CLI (about 0.3 s each, more on a busy machine): a generous timeout.
+describe('switchboard CLI: teammates and messages', { timeout: 120_000 }, () => {
   // Each test gets its own server and database, with alice, bob and rita joined.
   let server: TestServer;
   let cli: (args: string[], input?: string) => ReturnType<typeof runCli>;
@@ -17,7 +18,11 @@ describe('switchboard CLI: teammates and messages', () => {
       ['bob', 'backend'],
       ['rita', 'reviewer'],
     ]) {
-      const res = await fetch(`${server.url}/api/v1/join`, { method: 'POST', body: JSON.stringify({ name, role }) });
+      const res = await fetch(`${server.url}/api/v1/join`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ name, role }),
+      });
       expect(res.status).toBe(201);
     }
   });

@@ -1,0 +1,96 @@
+/** `switchboard review …`: request, list, approve, request changes on and pass on reviews. */
+import { type Command, Option } from 'commander';
+import type { Review, Task } from '../../ops/mappers.js';
+import type { TaskDetail } from '../../ops/tasks.js';
+import { type ApiClient, apiAction, messageText, wholeNumber, withApiOptions } from '../client.js';
+import { reviewLine, taskLine } from '../format.js';
+import { taskPath } from './tasks.js';
+import { pick } from './teammates.js';
+
+export function registerReviewCommands(program: Command): void {
+  const review = program.command('review').description('ask for, list and submit reviews of tasks');
+  const sub = (name: string, description: string) => withApiOptions(review.command(name).description(description));
+
+  sub('request', 'ask for a review of a task you hold (it moves to in_review)')
+    .argument('<task>', 'task number or id')
+    .option('--reviewer <who>', 'teammate name or role:NAME (default: anyone but you)')
+    .option('-m, --note <text>', 'what to look at, where (branch, PR, files)')
+    .action(
+      apiAction(async (client, o, ref: string) => {
+        const r = await client.post<Review>(taskPath(ref, '/reviews'), pick(o, ['reviewer', 'note']));
+        return { json: r, text: `Requested review ${reviewLine(r, o.json ? undefined : await taskOf(client, r))}` };
+      }),
+    );
+
+  sub('list', 'reviews in your team, oldest first (pending unless --status)')
+    .addOption(
+      new Option('--status <status>', 'review status').choices([
+        'pending',
+        'approved',
+        'changes_requested',
+        'cancelled',
+      ]),
+    )
+    .option('--mine', 'only reviews you may submit')
+    .option('--task <task>', 'reviews of this task')
+    .option('--limit <n>', 'at most n (default 50)', wholeNumber)
+    .action(
+      apiAction(async (client, o) => {
+        const r = await client.get<{ reviews: Review[] }>('/reviews', {
+          ...pick(o, ['status', 'task', 'limit']),
+          mine: o.mine ? true : undefined,
+        });
+        if (o.json) return { json: r, text: '' };
+        const lines = await Promise.all(r.reviews.map(async (x) => reviewLine(x, await taskOf(client, x))));
+        const text = lines.length ? lines.join('\n') : 'No reviews.';
+        return { json: r, text };
+      }),
+    );
+
+  sub('approve', 'approve a review (the task is done)')
+    .argument('<review>', 'review id')
+    .option('-m, --comments <text>', 'comments')
+    .action(
+      apiAction(async (client, o, id: string) => {
+        const r = await client.post<{ review: Review; task: Task }>(`/reviews/${encodeURIComponent(id)}/submit`, {
+          verdict: 'approved',
+          ...pick(o, ['comments']),
+        });
+        return { json: r, text: `Approved; ${taskLine(r.task)}` };
+      }),
+    );
+
+  sub('changes', 'request changes (the task goes back to its owner); comments from -m or stdin')
+    .argument('<review>', 'review id')
+    .option('-m, --comments <text>', 'what to change (required)')
+    .action(
+      apiAction(async (client, o, id: string) => {
+        const comments = await messageText(o.comments as string | undefined, 'comments');
+        const r = await client.post<{ review: Review; task: Task }>(`/reviews/${encodeURIComponent(id)}/submit`, {
+          verdict: 'changes_requested',
+          comments,
+        });
+        return { json: r, text: `Requested changes; ${taskLine(r.task)}` };
+      }),
+    );
+
+  sub('reassign', 'pass a pending review on to another teammate or role')
+    .argument('<review>', 'review id')
+    .argument('<to>', 'teammate name or role:NAME')
+    .option('-m, --note <text>', 'note for the new reviewer')
+    .action(
+      apiAction(async (client, o, id: string, to: string) => {
+        const r = await client.post<Review>(`/reviews/${encodeURIComponent(id)}/reassign`, {
+          to,
+          ...pick(o, ['note']),
+        });
+        return { json: r, text: `Reassigned ${reviewLine(r, o.json ? undefined : await taskOf(client, r))}` };
+      }),
+    );
+}
+
+/** The reviewed task's number and title, for human-readable lines (reviews carry only the task id). */
+async function taskOf(client: ApiClient, r: Review): Promise<{ number: number; title: string }> {
+  const d = await client.get<TaskDetail>(taskPath(r.taskId), { threadLimit: 0 });
+  return d.task;
+}
