@@ -1,0 +1,335 @@
+/** The task page: details, dependencies, hand-off notes, reviews, the thread and the timeline. */
+import type { FC } from 'hono/jsx';
+import type { Message, Review, TaskEvent, TaskSummary } from '../../server/ops/mappers.js';
+import type { TaskDetail } from '../../server/ops/tasks.js';
+import { Ago, Badge, Csrf, duration, FormStatus, Labels, Markdown, teamUrl } from './common.js';
+
+const TaskLink: FC<{ team: string; t: TaskSummary }> = ({ team, t }) => (
+  <a href={teamUrl(team, `/tasks/${t.number}`)}>
+    #{t.number} {t.title}
+  </a>
+);
+
+const TaskList: FC<{ team: string; tasks: TaskSummary[]; empty: string }> = ({ team, tasks, empty }) =>
+  tasks.length === 0 ? (
+    <p class="muted">{empty}</p>
+  ) : (
+    <ul class="tasklist">
+      {tasks.map((t) => (
+        <li>
+          <TaskLink team={team} t={t} /> <Badge kind={t.status} />
+        </li>
+      ))}
+    </ul>
+  );
+
+/** One message of a thread: sender, time, kind, and the body rendered from Markdown. */
+export const MessageView: FC<{ m: Message; now: number }> = ({ m, now }) => (
+  <article class={`message kind-${m.kind}`} id={`m-${m.id}`}>
+    <header>
+      <strong class="from">{m.from}</strong>
+      {m.to.length > 0 && <span class="to"> → {m.to.join(', ')}</span>}
+      {m.kind !== 'message' && <Badge kind={m.kind} />}
+      {m.priority !== 'normal' && <Badge kind={m.priority} />}
+      {m.subject && <span class="subject">{m.subject}</span>}
+      <Ago at={m.createdAt} now={now} />
+    </header>
+    <Markdown source={m.body} />
+  </article>
+);
+
+const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : null);
+
+/** A task event in words; the data it carries shown as text. */
+export function eventWords(e: TaskEvent): string {
+  const d = e.data;
+  switch (e.type) {
+    case 'created':
+      return `created the task${d.assignee ? ` for ${str(d.assignee)}` : ''}`;
+    case 'claimed':
+      return 'claimed it';
+    case 'released':
+      return `released it${d.note ? `: ${str(d.note)}` : ''}`;
+    case 'lease_expired':
+      return `lease ran out${d.previousOwner ? ` (was held by ${str(d.previousOwner)})` : ''}; open again`;
+    case 'delegated':
+      return `delegated it to ${str(d.to)}${d.note ? `: ${str(d.note)}` : ''}`;
+    case 'handoff_offered':
+      return `offered a hand-off to ${str(d.to)}`;
+    case 'handoff_accepted':
+      return `accepted the hand-off${d.from ? ` from ${str(d.from)}` : ''}`;
+    case 'handoff_declined':
+      return `declined the hand-off${d.note ? `: ${str(d.note)}` : ''}`;
+    case 'status_changed':
+      return `${str(d.from)} → ${str(d.to)}${d.reason ? ` (${str(d.reason)})` : ''}`;
+    case 'review_requested':
+      return `asked ${str(d.reviewer) ?? 'anyone'} for a review`;
+    case 'review_submitted':
+      return `${d.verdict === 'approved' ? 'approved' : 'requested changes'} (review)`;
+    case 'review_reassigned':
+      return `passed the review to ${str(d.to)}`;
+    case 'commented':
+      return 'commented';
+    case 'progress':
+      return `progress: ${str(d.note) ?? ''}`;
+    case 'updated':
+      return `updated ${Array.isArray(d.fields) ? d.fields.join(', ') : 'the task'}`;
+    case 'unblocked':
+      return `is ready: #${str(d.byNumber)} finished`;
+    default:
+      return `${e.type.replace(/_/g, ' ')} ${Object.keys(d).length ? JSON.stringify(d) : ''}`;
+  }
+}
+
+const ReviewView: FC<{ team: string; r: Review; now: number; csrf: string; canAct: boolean }> = ({
+  team,
+  r,
+  now,
+  csrf,
+  canAct,
+}) => (
+  <article class={`review review-${r.status}`} id={`review-${r.id}`}>
+    <header>
+      <Badge kind={r.status} /> requested by <strong>{r.requestedBy}</strong> from{' '}
+      <strong>{r.reviewer ?? (r.reviewerRole ? `role:${r.reviewerRole}` : 'anyone')}</strong>{' '}
+      <Ago at={r.createdAt} now={now} />
+      {r.submittedBy && r.submittedAt && (
+        <>
+          {' '}
+          · verdict by <strong>{r.submittedBy}</strong> <Ago at={r.submittedAt} now={now} />
+        </>
+      )}
+    </header>
+    {r.note && <Markdown source={r.note} />}
+    {r.comments && (
+      <div class="comments">
+        <h4>Comments</h4>
+        <Markdown source={r.comments} />
+      </div>
+    )}
+    {r.status === 'pending' && canAct && <VerdictForm team={team} reviewId={r.id} csrf={csrf} />}
+  </article>
+);
+
+/** Approve or request changes on a pending review (the same operation as `review_submit`). */
+export const VerdictForm: FC<{ team: string; reviewId: string; csrf: string }> = ({ team, reviewId, csrf }) => {
+  const url = teamUrl(team, `/reviews/${reviewId}`);
+  return (
+    <form class="verdict" method="post" action={url} hx-post={url} hx-target="find .form-status">
+      <Csrf token={csrf} />
+      <textarea
+        name="comments"
+        rows={2}
+        placeholder="Comments (Markdown; needed to request changes)"
+        id={`comments-${reviewId}`}
+        hx-preserve="true"
+      />
+      <div class="row">
+        <button type="submit" name="verdict" value="approved" class="approve">
+          Approve
+        </button>
+        <button type="submit" name="verdict" value="changes_requested" class="changes">
+          Request changes
+        </button>
+      </div>
+      <FormStatus />
+    </form>
+  );
+};
+
+/** The live part of the task page; re-fetches itself when the task, its reviews or its thread change. */
+export const TaskPanel: FC<{ team: string; d: TaskDetail; now: number; csrf: string }> = ({ team, d, now, csrf }) => {
+  const t = d.task;
+  const url = teamUrl(team, `/tasks/${t.number}`);
+  const handoffNotes = d.events.filter((e) => e.type === 'handoff_offered' && typeof e.data.note === 'string');
+  return (
+    <section
+      id="task"
+      class="task"
+      hx-get={url}
+      hx-trigger={`sse:task-${t.id}, sse:thread-${t.threadId}, sb-refresh from:body`}
+      hx-swap="outerHTML"
+    >
+      <header class="task-head">
+        <h1>
+          <span class="num">#{t.number}</span> {t.title}
+        </h1>
+        <div class="facts">
+          <Badge kind={t.status} />
+          {t.blocked && <Badge kind="blocked" />}
+          <Badge kind={t.priority}>{t.priority} priority</Badge>
+          <Labels labels={t.labels} />
+        </div>
+        <dl class="facts">
+          <dt>Created by</dt>
+          <dd>
+            {t.creator} <Ago at={t.createdAt} now={now} />
+          </dd>
+          <dt>Owner</dt>
+          <dd>
+            {t.owner ?? <span class="muted">nobody</span>}
+            {t.claimedAt && t.status === 'in_progress' && (
+              <>
+                {' '}
+                · held {duration(now - Date.parse(t.claimedAt))}
+                {t.leaseExpiresAt && <> · lease ends in {duration(Date.parse(t.leaseExpiresAt) - now)}</>}
+              </>
+            )}
+          </dd>
+          <dt>Assignee</dt>
+          <dd>{t.assignee ?? <span class="muted">anyone may claim</span>}</dd>
+          <dt>Updated</dt>
+          <dd>
+            <Ago at={t.updatedAt} now={now} />
+          </dd>
+        </dl>
+      </header>
+
+      <section class="description">
+        <h2>Description</h2>
+        {t.description ? <Markdown source={t.description} /> : <p class="muted">No description.</p>}
+        {t.result && (
+          <>
+            <h3>Result</h3>
+            <Markdown source={t.result} />
+          </>
+        )}
+      </section>
+
+      <section class="deps">
+        <div>
+          <h2>Depends on</h2>
+          <TaskList team={team} tasks={t.dependsOn} empty="No dependencies." />
+          {t.blocked && (
+            <p class="blockers">
+              Blocked by {t.blockedBy.map((b) => `#${b.number}`).join(', ')}: it cannot be claimed or completed yet.
+            </p>
+          )}
+        </div>
+        <div>
+          <h2>Dependents</h2>
+          <TaskList team={team} tasks={d.dependents} empty="Nothing waits on this task." />
+        </div>
+      </section>
+
+      {(t.handoff || handoffNotes.length > 0) && (
+        <section class="handoffs">
+          <h2>Hand-off notes</h2>
+          {t.handoff && (
+            <p class="handoff">
+              Pending: offered to <strong>{t.handoff.to}</strong> <Ago at={t.handoff.at} now={now} />
+            </p>
+          )}
+          {handoffNotes.map((e) => (
+            <article class="note">
+              <header>
+                <strong>{e.actor ?? 'system'}</strong> → {str(e.data.to)} <Ago at={e.createdAt} now={now} />
+              </header>
+              <Markdown source={String(e.data.note)} />
+            </article>
+          ))}
+        </section>
+      )}
+
+      <section class="reviews">
+        <h2>Reviews</h2>
+        {d.reviews.length === 0 && <p class="muted">No reviews yet.</p>}
+        {d.reviews.map((r) => (
+          <ReviewView team={team} r={r} now={now} csrf={csrf} canAct={true} />
+        ))}
+      </section>
+
+      <section class="thread">
+        <h2>Thread</h2>
+        {d.thread.length === 0 && <p class="muted">No messages yet.</p>}
+        {d.thread.map((m) => (
+          <MessageView m={m} now={now} />
+        ))}
+      </section>
+
+      <section class="timeline">
+        <h2>Timeline</h2>
+        <ol>
+          {d.events.map((e) => (
+            <li>
+              <Ago at={e.createdAt} now={now} /> <strong>{e.actor ?? 'system'}</strong> {eventWords(e)}
+            </li>
+          ))}
+        </ol>
+      </section>
+    </section>
+  );
+};
+
+/** The actions a person can take on a task, each posting to the same operation as its MCP tool. */
+export const TaskActions: FC<{ team: string; number: number; csrf: string; agents: string[] }> = ({
+  team,
+  number,
+  csrf,
+  agents,
+}) => {
+  const base = teamUrl(team, `/tasks/${number}`);
+  const form = (path: string, body: unknown, cls: string) => (
+    <form
+      class={cls}
+      method="post"
+      action={`${base}/${path}`}
+      hx-post={`${base}/${path}`}
+      hx-target="find .form-status"
+      data-reset
+    >
+      <Csrf token={csrf} />
+      {body}
+      <FormStatus />
+    </form>
+  );
+  return (
+    <aside class="actions">
+      {form(
+        'comment',
+        <>
+          <label>
+            Comment in the thread <textarea name="message" rows={4} required placeholder="Markdown" />
+          </label>
+          <button type="submit">Comment</button>
+        </>,
+        'comment',
+      )}
+      {form(
+        'delegate',
+        <>
+          <label>
+            Assign / delegate to{' '}
+            <select name="to" required>
+              <option value="">choose a teammate</option>
+              {agents.map((a) => (
+                <option value={a}>{a}</option>
+              ))}
+            </select>
+          </label>
+          <input name="note" placeholder="note (optional)" />
+          <button type="submit">Delegate</button>
+        </>,
+        'delegate',
+      )}
+      {form(
+        'release',
+        <>
+          <input name="note" placeholder="why (optional)" />
+          <button type="submit">Release claim</button>
+        </>,
+        'release',
+      )}
+      {form(
+        'cancel',
+        <>
+          <input name="reason" placeholder="reason (optional)" />
+          <button type="submit" class="danger">
+            Cancel task
+          </button>
+        </>,
+        'cancel',
+      )}
+    </aside>
+  );
+};

@@ -1,0 +1,75 @@
+/**
+ * The board's live stream: one server-sent-events stream per team (`/t/:team/events`) and one
+ * for the teams overview (`/events`). Each committed change on the bus becomes SSE events
+ * that name only what changed, never its content:
+ *
+ * | bus event | SSE events |
+ * |---|---|
+ * | task.changed | `task`, `task-<taskId>` |
+ * | review.changed | `review`, `task-<taskId>` |
+ * | message.created | `message`, `thread-<threadId>` |
+ * | agent.changed | `agent` |
+ *
+ * Panels listen with `hx-trigger="sse:task"` and re-fetch their own fragment. Events are
+ * coalesced per stream for `COALESCE_MS`, so a burst of changes costs one refresh per panel.
+ */
+import type { Context } from 'hono';
+import { streamSSE } from 'hono/streaming';
+import type { Bus, BusEvent } from '../server/bus.js';
+
+/** How long a stream gathers events before sending them (ms). */
+export const COALESCE_MS = 120;
+/** A comment line keeps idle connections open through proxies (ms). */
+export const KEEPALIVE_MS = 25_000;
+
+/** The SSE event names a bus event maps to. */
+export function sseNames(e: BusEvent): string[] {
+  switch (e.type) {
+    case 'task.changed':
+      return ['task', `task-${e.taskId}`];
+    case 'review.changed':
+      return ['review', `task-${e.taskId}`];
+    case 'message.created':
+      return ['message', `thread-${e.threadId}`];
+    case 'agent.changed':
+      return ['agent'];
+  }
+}
+
+/** Streams the bus's events for `teamId` (or every team when null) until the client leaves. */
+export function liveStream(c: Context, bus: Bus, teamId: string | null): Response {
+  return streamSSE(c, async (stream) => {
+    const pending = new Set<string>();
+    let timer: ReturnType<typeof setTimeout> | null = null;
+    let closed = false;
+    const flush = async () => {
+      timer = null;
+      const names = [...pending];
+      pending.clear();
+      for (const name of names) {
+        if (closed) return;
+        await stream.writeSSE({ event: name, data: name });
+      }
+    };
+    const unsubscribe = bus.subscribe((e) => {
+      if (teamId !== null && e.teamId !== teamId) return;
+      for (const n of sseNames(e)) pending.add(teamId === null ? n.replace(/-.*/, '') : n);
+      timer ??= setTimeout(() => void flush().catch(() => {}), COALESCE_MS);
+    });
+    let wake: () => void = () => {};
+    stream.onAbort(() => {
+      closed = true;
+      unsubscribe();
+      if (timer) clearTimeout(timer);
+      wake();
+    });
+    await stream.writeSSE({ event: 'hello', data: 'live' });
+    while (!closed) {
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, KEEPALIVE_MS).unref?.();
+      });
+      if (!closed) await stream.write(': keepalive\n\n');
+    }
+  });
+}
