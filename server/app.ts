@@ -4,6 +4,7 @@
  */
 import { Hono } from 'hono';
 import { createMcpEndpoint, type McpEndpoint } from '../mcp/route.js';
+import { boardRoutes } from '../web/routes.js';
 import { errorResponse } from './api/errors.js';
 import { apiRoutes } from './api/index.js';
 import type { AppDeps } from './deps.js';
@@ -23,6 +24,7 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   app.get('/healthz', (c) => c.json({ ok: true }));
   app.route('/mcp', mcp.app);
   app.route('/api/v1', apiRoutes(deps));
+  app.route('/', boardRoutes(deps));
 
   app.notFound((c) =>
     errorResponse(c, new DomainError('not_found', `no route ${c.req.method} ${c.req.path}`), deps.logger),
