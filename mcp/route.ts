@@ -14,9 +14,13 @@ import type { AppDeps } from '../server/deps.js';
 import { isDomainError } from '../server/errors.js';
 import { baseCtx, resolveIdentity } from '../server/identity.js';
 import { endSession, startSession, updateSession } from '../server/ops/sessions.js';
+import { createEventLog, type EventLog, GET_STREAM } from './event-store.js';
+import { startPush } from './push.js';
 import { createMcpServer, type SessionState } from './server.js';
 
 const DEFAULT_TEAM_ID = '00000000000000000000000000';
+/** Default for `deps.sessionGraceMs`: the SDK client retries a lost GET stream within ~30 s. */
+const DEFAULT_SESSION_GRACE_MS = 60_000;
 
 export interface McpSession {
   state: SessionState;
@@ -27,6 +31,8 @@ export interface McpSession {
   lastActivity: number;
   /** Responses (SSE streams, calls in flight) still open. */
   open: number;
+  /** True once the client has opened a GET stream: losing it for `sessionGraceMs` ends the session. */
+  hadStream?: boolean;
 }
 
 export interface McpEndpoint {
@@ -36,6 +42,8 @@ export interface McpEndpoint {
   sweep: () => Promise<number>;
   /** Closes every session (shutdown). */
   closeAll: () => Promise<void>;
+  /** Stored stream events for `Last-Event-ID` resumption (pruned by maintenance). */
+  events: EventLog;
 }
 
 /** The credential a request presents: its bearer token, or the agent it names in local mode. */
@@ -93,10 +101,13 @@ function trackResponse(res: Response, onEnd: () => void): Response {
 export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
   const sessions = new Map<string, McpSession>();
   const now = deps.now ?? Date.now;
+  const events = createEventLog(deps);
+  startPush(deps, () => sessions.values());
 
   const forget = async (id: string) => {
     if (!sessions.delete(id)) return;
     await endSession(baseCtx(deps), id).catch((err) => deps.logger.error({ err }, 'ending session failed'));
+    await events.forget(id).catch((err) => deps.logger.error({ err }, 'dropping session events failed'));
   };
 
   async function openSession(req: Request, body: unknown): Promise<Response> {
@@ -106,6 +117,7 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
     let entry: McpSession | undefined;
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
+      eventStore: events.storeFor(() => state.sessionId),
       onsessioninitialized: async (id) => {
         state.sessionId = id;
         if (entry) sessions.set(id, entry);
@@ -153,7 +165,11 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
         }
         s.lastActivity = now();
         s.open += 1;
-        const res = await s.transport.handleRequest(req);
+        let res = await s.transport.handleRequest(req);
+        if (req.method === 'GET' && res.ok && res.body) {
+          s.hadStream = true;
+          res = await primeStream(req, res, sessionId);
+        }
         return trackResponse(res, () => {
           s.open -= 1;
           s.lastActivity = now();
@@ -185,6 +201,34 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
     }
   });
 
+  /**
+   * The SDK sends no event id on a fresh GET stream, so a client that lost it before the
+   * first push could not resume; an empty priming event gives it a `Last-Event-ID` at once.
+   * Only for protocol 2025-11-25 and later, whose clients accept events without data.
+   */
+  async function primeStream(req: Request, res: Response, sessionId: string): Promise<Response> {
+    const version = req.headers.get('mcp-protocol-version') ?? '';
+    if (req.headers.get('last-event-id') || version < '2025-11-25' || !res.body) return res;
+    const id = await events.store(sessionId, GET_STREAM, {});
+    const prime = new TextEncoder().encode(`id: ${id}\ndata: \n\n`);
+    const reader = res.body.getReader();
+    let primed = false;
+    const body = new ReadableStream<Uint8Array>({
+      async pull(controller) {
+        if (!primed) {
+          primed = true;
+          controller.enqueue(prime);
+          return;
+        }
+        const r = await reader.read();
+        if (r.done) controller.close();
+        else controller.enqueue(r.value);
+      },
+      cancel: (reason) => reader.cancel(reason),
+    });
+    return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  }
+
   async function closeSession(id: string, s: McpSession) {
     await s.transport.close().catch(() => {});
     await s.server.close().catch(() => {});
@@ -195,13 +239,20 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
     app,
     sessions,
     sweep: async () => {
-      const cutoff = now() - deps.sessionIdleMs;
-      const idle = [...sessions].filter(([, s]) => s.open <= 0 && s.lastActivity < cutoff);
+      // A client that kept a GET stream open and lost it is gone once it has not come back
+      // within the grace period; one that never opened a stream may just be quiet.
+      const idleCutoff = now() - deps.sessionIdleMs;
+      const lostCutoff = now() - (deps.sessionGraceMs ?? DEFAULT_SESSION_GRACE_MS);
+      const idle = [...sessions].filter(
+        ([, s]) => s.open <= 0 && s.lastActivity < (s.hadStream ? Math.max(idleCutoff, lostCutoff) : idleCutoff),
+      );
       for (const [id, s] of idle) await closeSession(id, s);
       return idle.length;
     },
     closeAll: async () => {
       for (const [id, s] of [...sessions]) await closeSession(id, s);
+      await events.flush();
     },
+    events,
   };
 }

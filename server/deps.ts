@@ -15,5 +15,7 @@ export interface AppDeps {
   limits: Partial<Limits>;
   /** Idle MCP sessions are closed after this long without a request (ms). */
   sessionIdleMs: number;
+  /** A session whose client lost its GET stream is closed after this long without it coming back (ms; default 60 s). */
+  sessionGraceMs?: number;
   now?: () => number;
 }

@@ -10,6 +10,7 @@ import { openDatabase } from './db/connection.js';
 import type { AppDeps } from './deps.js';
 import { baseCtx } from './identity.js';
 import { createLogger } from './logger.js';
+import { startMaintenance } from './maintenance.js';
 import { endStaleSessions } from './ops/sessions.js';
 
 async function main(): Promise<void> {
@@ -58,18 +59,15 @@ async function main(): Promise<void> {
     process.exit(1);
   });
 
-  const sweeper = setInterval(
-    () => void mcp.sweep().catch((err) => logger.error({ err }, 'session sweep failed')),
-    Math.min(60_000, config.sessionIdleMs),
-  );
-  sweeper.unref();
+  // Lost sessions closed, expired leases returned, old stream events pruned.
+  const stopMaintenance = startMaintenance(deps, mcp);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    clearInterval(sweeper);
+    stopMaintenance();
     server.close();
     await close();
     await opened.close();

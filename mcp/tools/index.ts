@@ -3,5 +3,6 @@ import type { ToolDef } from '../tool.js';
 import { reviewTools } from './review.js';
 import { taskTools } from './task.js';
 import { teammateTools } from './teammate.js';
+import { waitTools } from './wait.js';
 
-export const TOOLS: readonly ToolDef[] = [...teammateTools, ...taskTools, ...reviewTools];
+export const TOOLS: readonly ToolDef[] = [...teammateTools, ...waitTools, ...taskTools, ...reviewTools];

@@ -152,6 +152,16 @@ export interface ReviewTable {
   submitted_at: number | null;
 }
 
+/** An event sent on an MCP stream, kept for replay after a reconnect (`Last-Event-ID`). */
+export interface McpEventTable {
+  seq: number;
+  session_id: string;
+  stream_id: string;
+  /** The JSON-RPC message as JSON text. */
+  message: string;
+  created_at: number;
+}
+
 export interface Database {
   teams: TeamTable;
   agents: AgentTable;
@@ -165,6 +175,7 @@ export interface Database {
   task_dependencies: TaskDependencyTable;
   task_events: TaskEventTable;
   reviews: ReviewTable;
+  mcp_events: McpEventTable;
 }
 
 export type TeamRow = Selectable<TeamTable>;

@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
-import { presenceOf, unknownTeammate } from './agents.js';
+import { presenceOf, RECENT_MS, unknownTeammate } from './agents.js';
 import { type Ctx, isPrivileged, requireActor, withTx } from './context.js';
 import {
   type Agent,
@@ -382,19 +382,26 @@ async function recipientStates(ctx: Ctx, ids: string[]): Promise<RecipientState[
   const now = ctx.now();
   const [rows, live] = await Promise.all([
     ctx.db.selectFrom('agents').select(['id', 'name', 'last_seen_at']).where('id', 'in', ids).execute(),
+    // Live sessions, and the latest end among those ended too recently to go by age alone.
     ctx.db
       .selectFrom('sessions')
-      .select(['agent_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .select((eb) => [
+        'agent_id',
+        eb.fn.sum<number>(eb.case().when('ended_at', 'is', null).then(1).else(0).end()).as('n'),
+        eb.fn.max('ended_at').as('left'),
+      ])
       .where('agent_id', 'in', ids)
-      .where('ended_at', 'is', null)
+      .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>=', now - RECENT_MS)]))
       .groupBy('agent_id')
       .execute(),
   ]);
-  const liveBy = new Map(live.map((l) => [l.agent_id as string, Number(l.n)]));
+  const liveBy = new Map(live.map((l) => [l.agent_id as string, l]));
   return rows
     .map((r) => {
-      const n = liveBy.get(r.id) ?? 0;
-      return { name: r.name, presence: presenceOf(now, r.last_seen_at, n), queued: n === 0 };
+      const l = liveBy.get(r.id);
+      const n = Number(l?.n ?? 0);
+      const left = l?.left ?? null;
+      return { name: r.name, presence: presenceOf(now, r.last_seen_at, n, left), queued: n === 0 };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
 }

@@ -37,6 +37,7 @@ export interface TestServerOptions {
   auth?: 'local' | 'token';
   limits?: Partial<Limits>;
   sessionIdleMs?: number;
+  sessionGraceMs?: number;
 }
 
 export function tempDataDir(): string {
@@ -53,6 +54,7 @@ export async function startServer(opts: TestServerOptions = {}): Promise<TestSer
     auth: opts.auth ?? 'local',
     limits: opts.limits ?? {},
     sessionIdleMs: opts.sessionIdleMs ?? 30 * 60_000,
+    ...(opts.sessionGraceMs !== undefined && { sessionGraceMs: opts.sessionGraceMs }),
   };
   await endStaleSessions(baseCtx(deps));
   const sb = createApp(deps);

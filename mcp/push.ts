@@ -1,0 +1,120 @@
+/**
+ * Push: when mail is committed, every live MCP session of each recipient is told at once,
+ * three ways (DESIGN.md, Delivery):
+ * - `notifications/claude/channel` (Claude Code channels): the message as content, with
+ *   sender, ids and thread as meta;
+ * - `notifications/resources/updated` for `switchboard://inbox`, if the session subscribed;
+ * - a log notification (`notifications/message`) for clients that show those.
+ * Announcements are best-effort and may repeat; each session skips a message id it has
+ * already been told about. The mailbox stays the truth: pushed mail is marked delivered,
+ * not read.
+ */
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { AppDeps } from '../server/deps.js';
+import { baseCtx } from '../server/identity.js';
+import { getMessage, markDelivered } from '../server/ops/delivery.js';
+import type { Message } from '../server/ops/mappers.js';
+import { formatMessage } from './format.js';
+import type { SessionState } from './server.js';
+
+/** The resource clients subscribe to for inbox changes. */
+export const INBOX_URI = 'switchboard://inbox';
+export const CHANNEL_METHOD = 'notifications/claude/channel';
+
+/** What push needs of a live session. */
+export interface PushTarget {
+  state: SessionState;
+  server: Server;
+}
+
+/** Message ids remembered per session for de-duplication (oldest forgotten first). */
+const DEDUPE_SIZE = 1000;
+
+/**
+ * Subscribes to the bus and pushes new mail to `sessions()` (read at each event).
+ * Returns the unsubscribe function.
+ */
+export function startPush(deps: AppDeps, sessions: () => Iterable<PushTarget>): () => void {
+  const seen = new WeakMap<SessionState, Set<string>>();
+  const ctx = baseCtx(deps);
+
+  const firstTime = (state: SessionState, messageId: string): boolean => {
+    let ids = seen.get(state);
+    if (!ids) {
+      ids = new Set();
+      seen.set(state, ids);
+    }
+    if (ids.has(messageId)) return false;
+    ids.add(messageId);
+    if (ids.size > DEDUPE_SIZE) ids.delete(ids.values().next().value as string);
+    return true;
+  };
+
+  async function push(messageId: string, recipientIds: readonly string[]): Promise<void> {
+    const wanted = new Set(recipientIds);
+    const targets: PushTarget[] = [];
+    for (const s of sessions()) {
+      const id = s.state.actor?.id;
+      if (id && wanted.has(id) && firstTime(s.state, messageId)) targets.push(s);
+    }
+    if (targets.length === 0) return;
+    const message = await getMessage(ctx, messageId);
+    if (!message) return;
+    const delivered = new Set<string>();
+    await Promise.all(
+      targets.map(async (t) => {
+        try {
+          await notify(t, message);
+          delivered.add(t.state.actor?.id as string);
+        } catch (err) {
+          deps.logger.debug({ err, session: t.state.sessionId }, 'push failed');
+        }
+      }),
+    );
+    await markDelivered(ctx, messageId, [...delivered]);
+  }
+
+  return deps.bus.subscribe((e) => {
+    if (e.type !== 'message.created' || e.recipientIds.length === 0) return;
+    push(e.messageId, e.recipientIds).catch((err) => deps.logger.error({ err }, 'push failed'));
+  });
+}
+
+/** The meta attributes of a channel notification: strings under identifier keys (Claude Code drops others). */
+export function channelMeta(m: Message): Record<string, string> {
+  const meta: Record<string, string> = {
+    source: 'switchboard',
+    from: m.from,
+    message_id: m.id,
+    thread_id: m.threadId,
+    kind: m.kind,
+    priority: m.priority,
+  };
+  if (m.subject) meta.subject = m.subject;
+  if (m.replyTo) meta.reply_to = m.replyTo;
+  if (m.ackRequired) meta.ack_required = 'true';
+  return meta;
+}
+
+async function notify(t: PushTarget, m: Message): Promise<void> {
+  const text = formatMessage(m);
+  const sends: Promise<void>[] = [
+    t.server.notification({
+      method: CHANNEL_METHOD,
+      params: {
+        content: `${text}\n\n(Reply with teammate_send_message replyTo "${m.id}"; mark read with teammate_check_messages.)`,
+        meta: channelMeta(m),
+      },
+    }),
+    t.server.sendLoggingMessage(
+      {
+        level: 'info',
+        logger: 'switchboard',
+        data: `New message from ${m.from} (id ${m.id}, thread ${m.threadId}): call teammate_check_messages.`,
+      },
+      t.state.sessionId,
+    ),
+  ];
+  if (t.state.subscriptions?.has(INBOX_URI)) sends.push(t.server.sendResourceUpdated({ uri: INBOX_URI }));
+  await Promise.all(sends);
+}

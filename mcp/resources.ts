@@ -1,0 +1,60 @@
+/**
+ * MCP resources: the caller's inbox, `switchboard://inbox`. Clients can read it (unread mail,
+ * not marked read) and subscribe to it; `mcp/push.ts` sends `notifications/resources/updated`
+ * to subscribed sessions when mail arrives.
+ */
+import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import {
+  ListResourcesRequestSchema,
+  ReadResourceRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { AppDeps } from '../server/deps.js';
+import { createCtx } from '../server/ops/context.js';
+import { checkMessages } from '../server/ops/messages.js';
+import { formatMessage } from './format.js';
+import { INBOX_URI } from './push.js';
+import type { SessionState } from './server.js';
+
+const INBOX = {
+  uri: INBOX_URI,
+  name: 'inbox',
+  title: 'My inbox',
+  description: 'Your unread messages, oldest first (reading does not mark them read). Subscribe to hear of new mail.',
+  mimeType: 'text/markdown',
+};
+
+/** The resources capability the server declares. */
+export const RESOURCES_CAPABILITY = { subscribe: true, listChanged: false };
+
+/** Registers resources/list, resources/read, resources/subscribe and resources/unsubscribe. */
+export function registerResources(server: Server, deps: AppDeps, state: SessionState): void {
+  server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [INBOX] }));
+
+  server.setRequestHandler(ReadResourceRequestSchema, async (req) => {
+    if (req.params.uri !== INBOX_URI) throw new Error(`unknown resource ${req.params.uri}; see resources/list`);
+    if (!state.actor) {
+      return {
+        contents: [{ uri: INBOX_URI, mimeType: 'text/markdown', text: 'No identity yet: call teammate_join.' }],
+      };
+    }
+    const inbox = await checkMessages(createCtx(deps, state.actor), { markRead: false, limit: 50 });
+    const text = inbox.messages.length
+      ? `${inbox.messages.length} unread message(s)${inbox.unread > inbox.messages.length ? ` (${inbox.unread} in all)` : ''}:\n\n${inbox.messages.map(formatMessage).join('\n\n')}`
+      : 'No unread messages.';
+    return { contents: [{ uri: INBOX_URI, mimeType: 'text/markdown', text }] };
+  });
+
+  server.setRequestHandler(SubscribeRequestSchema, async (req) => {
+    if (req.params.uri !== INBOX_URI) throw new Error(`unknown resource ${req.params.uri}; see resources/list`);
+    state.subscriptions ??= new Set();
+    state.subscriptions.add(req.params.uri);
+    return {};
+  });
+
+  server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
+    state.subscriptions?.delete(req.params.uri);
+    return {};
+  });
+}

@@ -1,0 +1,46 @@
+/** MCP tool `teammate_wait_for_messages`: a call that returns the moment mail arrives. */
+import { type TaskNotice, WaitForMessages, type WaitResult, waitForMessages } from '../../server/ops/delivery.js';
+import { acquireWaitSlot } from '../../server/ops/rate-limit.js';
+import { formatMessage } from '../format.js';
+import { defineTool, IDEMPOTENT_WRITE } from '../tool.js';
+
+/** Progress notifications this often while waiting (ms), for clients that reset timeouts on progress. */
+const PROGRESS_EVERY_MS = 5_000;
+
+const noticeLine = (n: TaskNotice) =>
+  `- #${n.task.number} "${n.task.title}" [${n.task.status}]: ${n.event}${n.by ? ` by ${n.by}` : ''}`;
+
+function waitText(r: WaitResult): string {
+  if (r.timedOut) return `No new messages after ${Math.round(r.waitedMs / 1000)}s.`;
+  const parts: string[] = [];
+  if (r.messages.length)
+    parts.push(`${r.messages.length} message(s):\n\n${r.messages.map(formatMessage).join('\n\n')}`);
+  if (r.taskEvents.length) parts.push(`Your tasks changed:\n${r.taskEvents.map(noticeLine).join('\n')}`);
+  if (r.unread) parts.push(`${r.unread} more unread.`);
+  return parts.join('\n\n') || 'No new messages.';
+}
+
+export const waitTools = [
+  defineTool({
+    name: 'teammate_wait_for_messages',
+    title: 'Wait for messages',
+    description:
+      'Block until mail arrives (or a task you hold changes), then return it marked read; returns empty at `timeout`. Use when idle instead of polling.',
+    input: WaitForMessages,
+    annotations: IDEMPOTENT_WRITE,
+    run: async (ctx, args, session) => {
+      const slot = acquireWaitSlot(ctx);
+      try {
+        return await waitForMessages(ctx, args, {
+          signal: AbortSignal.any([session.signal, slot.signal]),
+          progressEveryMs: PROGRESS_EVERY_MS,
+          onProgress: (waited, total) =>
+            session.progress(`waiting for messages (${Math.round(waited / 1000)}s of ${Math.round(total / 1000)}s)`),
+        });
+      } finally {
+        slot.release();
+      }
+    },
+    text: waitText,
+  }),
+];

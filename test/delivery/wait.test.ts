@@ -1,0 +1,104 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connectAgent, startServer, type TestServer, textOf } from '../helpers/server.js';
+
+type Result = CallToolResult & { structuredContent: any };
+
+describe('teammate_wait_for_messages', () => {
+  let server: TestServer;
+  beforeEach(async () => {
+    server = await startServer();
+  });
+  afterEach(async () => {
+    await server.destroy();
+  });
+
+  it('returns the moment mail arrives, marked read', async () => {
+    const alice = await connectAgent(server, { agent: 'alice' });
+    const bob = await connectAgent(server, { agent: 'bob' });
+    let settled = false;
+    const waiting = bob.call('teammate_wait_for_messages', { timeout: 60 }).finally(() => {
+      settled = true;
+    });
+    // The call is parked on the server, not answered.
+    await new Promise((r) => setTimeout(r, 100));
+    expect(settled).toBe(false);
+    await alice.call('teammate_send_message', { to: 'bob', message: 'wake up' });
+    const r = (await waiting) as Result;
+    expect(r.structuredContent.timedOut).toBe(false);
+    expect(r.structuredContent.messages.map((m: { body: string }) => m.body)).toEqual(['wake up']);
+    expect(textOf(r)).toContain('> wake up');
+    expect((await bob.call('teammate_whoami')).structuredContent.unread).toBe(0);
+    await alice.close();
+    await bob.close();
+  });
+
+  it('returns empty at its timeout, with progress notifications meanwhile', async () => {
+    const bob = await connectAgent(server, { agent: 'bob' });
+    const progress: string[] = [];
+    const r = (await bob.client.callTool({ name: 'teammate_wait_for_messages', arguments: { timeout: 1 } }, undefined, {
+      onprogress: (p) => progress.push(p.message ?? ''),
+    })) as Result;
+    expect(r.isError).toBeFalsy();
+    expect(r.structuredContent).toMatchObject({ messages: [], timedOut: true });
+    expect(r.structuredContent.waitedMs).toBeGreaterThanOrEqual(1000);
+    expect(textOf(r)).toContain('No new messages');
+    expect(progress.length).toBeGreaterThan(0);
+    expect(progress[0]).toContain('waiting for messages');
+    await bob.close();
+  });
+
+  it('returns at once with mail already unread, and can wait on one thread only', async () => {
+    const alice = await connectAgent(server, { agent: 'alice' });
+    const bob = await connectAgent(server, { agent: 'bob' });
+    const carol = await connectAgent(server, { agent: 'carol' });
+    const first = await alice.call('teammate_send_message', { to: 'bob', message: 'in the alice thread' });
+    const thread = first.structuredContent.message.threadId as string;
+    const now = (await bob.call('teammate_wait_for_messages', { timeout: 60, markRead: false })) as Result;
+    expect(now.structuredContent.messages).toHaveLength(1);
+    await bob.call('teammate_check_messages');
+
+    const waiting = bob.call('teammate_wait_for_messages', { timeout: 60, thread });
+    await carol.call('teammate_send_message', { to: 'bob', message: 'another thread' });
+    await alice.call('teammate_send_message', {
+      to: 'bob',
+      message: 'same thread',
+      replyTo: first.structuredContent.message.id,
+    });
+    const r = (await waiting) as Result;
+    expect(r.structuredContent.messages.map((m: { body: string }) => m.body)).toEqual(['same thread']);
+    // Carol's message was left unread.
+    expect(r.structuredContent.unread).toBe(1);
+    for (const c of [alice, bob, carol]) await c.close();
+  });
+
+  it('returns when a task the caller holds changes', async () => {
+    const alice = await connectAgent(server, { agent: 'alice' });
+    const bob = await connectAgent(server, { agent: 'bob' });
+    const task = (await alice.call('task_create', { title: 'Port the parser' })).structuredContent;
+    await bob.call('task_claim', { task: task.id });
+    const waiting = bob.call('teammate_wait_for_messages', { timeout: 60 });
+    await new Promise((r) => setTimeout(r, 50));
+    await alice.call('task_update', { task: task.id, title: 'Port the parser to Rust' });
+    const r = (await waiting) as Result;
+    expect(r.structuredContent.timedOut).toBe(false);
+    expect(r.structuredContent.taskEvents[0]).toMatchObject({
+      task: { id: task.id, title: 'Port the parser to Rust' },
+      by: 'alice',
+    });
+    await alice.close();
+    await bob.close();
+  });
+
+  it('many parked calls all return when their mail arrives', async () => {
+    const alice = await connectAgent(server, { agent: 'alice' });
+    const names = Array.from({ length: 12 }, (_, i) => `w${i}`);
+    const agents = await Promise.all(names.map((agent) => connectAgent(server, { agent })));
+    const waits = agents.map((a) => a.call('teammate_wait_for_messages', { timeout: 60 }));
+    await new Promise((r) => setTimeout(r, 100));
+    await alice.call('teammate_send_message', { to: '*', message: 'all hands' });
+    const results = (await Promise.all(waits)) as Result[];
+    for (const r of results) expect(r.structuredContent.messages[0].body).toBe('all hands');
+    for (const c of [alice, ...agents]) await c.close();
+  });
+});
