@@ -4,6 +4,8 @@
  * commands that must work without one (serve, token, backup), which open the data directory.
  */
 import { Command } from 'commander';
+import { registerHooks } from './commands/hooks.js';
+import { registerMcp } from './commands/mcp.js';
 import { registerMessageCommands } from './commands/messages.js';
 import { registerReviewCommands } from './commands/reviews.js';
 import { registerServe } from './commands/serve.js';
@@ -21,5 +23,7 @@ registerTeammateCommands(program);
 registerMessageCommands(program);
 registerTaskCommands(program);
 registerReviewCommands(program);
+registerMcp(program);
+registerHooks(program);
 
 await program.parseAsync(process.argv);
