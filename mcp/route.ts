@@ -10,11 +10,14 @@ import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { Hono } from 'hono';
+import { STATUS } from '../server/api/errors.js';
 import type { AppDeps } from '../server/deps.js';
 import { isDomainError } from '../server/errors.js';
-import { baseCtx, resolveIdentity } from '../server/identity.js';
+import { baseCtx, namedAgent, resolveIdentity } from '../server/identity.js';
+import { agentKey, releaseSession, type SessionHold } from '../server/ops/rate-limit.js';
 import { endSession, startSession, updateSession } from '../server/ops/sessions.js';
 import { createEventLog, type EventLog, GET_STREAM } from './event-store.js';
+import { holdAgent } from './holds.js';
 import { startPush } from './push.js';
 import { createMcpServer, type SessionState } from './server.js';
 
@@ -33,6 +36,8 @@ export interface McpSession {
   open: number;
   /** True once the client has opened a GET stream: losing it for `sessionGraceMs` ends the session. */
   hadStream?: boolean;
+  /** The session's place in the per-agent session register (once bound to an agent). */
+  hold?: SessionHold;
 }
 
 export interface McpEndpoint {
@@ -105,16 +110,39 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
   startPush(deps, () => sessions.values());
 
   const forget = async (id: string) => {
+    releaseSession(deps.guards, sessions.get(id)?.hold);
     if (!sessions.delete(id)) return;
     await endSession(baseCtx(deps), id).catch((err) => deps.logger.error({ err }, 'ending session failed'));
     await events.forget(id).catch((err) => deps.logger.error({ err }, 'dropping session events failed'));
   };
 
   async function openSession(req: Request, body: unknown): Promise<Response> {
-    const identity = await resolveIdentity(deps, req, { autoJoin: true });
-    const state: SessionState = { sessionId: '', actor: identity.agent, admin: identity.admin };
-    const ctx = baseCtx(deps);
     let entry: McpSession | undefined;
+    const state: SessionState = { sessionId: '', actor: null, admin: false };
+    const hold = (agent: { team: string; name: string }, credentialed: boolean) =>
+      holdAgent(
+        deps,
+        agent,
+        credentialed,
+        () => entry,
+        async () => {
+          if (entry && state.sessionId) await closeSession(state.sessionId, entry);
+        },
+      );
+    // A name given in the URL is claimed before anything async, so two clients cannot both take it.
+    const named = deps.auth === 'local' && !req.headers.get('authorization') ? namedAgent(req) : null;
+    let held = named ? hold(named, false) : undefined;
+    let identity: Awaited<ReturnType<typeof resolveIdentity>>;
+    try {
+      identity = await resolveIdentity(deps, req, { autoJoin: true });
+      if (!held && identity.agent) held = hold(identity.agent, true);
+    } catch (err) {
+      releaseSession(deps.guards, held);
+      throw err;
+    }
+    state.actor = identity.agent;
+    state.admin = identity.admin;
+    const ctx = baseCtx(deps);
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       eventStore: events.storeFor(() => state.sessionId),
@@ -133,7 +161,17 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
     const server = createMcpServer({
       deps,
       state,
-      onBind: (agent) => updateSession(ctx, state.sessionId, { agentId: agent.id, teamId: agent.teamId }),
+      onBind: async (agent) => {
+        if (entry && entry.hold?.key !== agentKey(agent.team, agent.name)) {
+          try {
+            entry.hold = hold(agent, false);
+          } catch (err) {
+            state.actor = null;
+            throw err;
+          }
+        }
+        await updateSession(ctx, state.sessionId, { agentId: agent.id, teamId: agent.teamId });
+      },
     });
     server.oninitialized = () => {
       const client = server.getClientVersion();
@@ -147,9 +185,11 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
     transport.onclose = () => {
       if (state.sessionId) void forget(state.sessionId);
     };
-    entry = { state, server, transport, credential: credentialOf(req), lastActivity: now(), open: 0 };
+    entry = { state, server, transport, credential: credentialOf(req), lastActivity: now(), open: 0, hold: held };
     await server.connect(transport);
-    return transport.handleRequest(req, { parsedBody: body });
+    const res = await transport.handleRequest(req, { parsedBody: body });
+    if (!state.sessionId) releaseSession(deps.guards, held);
+    return res;
   }
 
   const app = new Hono();
@@ -191,7 +231,7 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
       return await openSession(req, body);
     } catch (err) {
       if (isDomainError(err)) {
-        const status = err.code === 'unauthorized' ? 401 : err.code === 'invalid' ? 400 : 403;
+        const status = STATUS[err.code];
         const headers: Record<string, string> =
           status === 401 ? { 'www-authenticate': 'Bearer realm="switchboard"' } : {};
         return jsonRpcError(status, -32001, err.message, headers);

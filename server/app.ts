@@ -9,16 +9,30 @@ import { errorResponse } from './api/errors.js';
 import { apiRoutes } from './api/index.js';
 import type { AppDeps } from './deps.js';
 import { DomainError } from './errors.js';
+import { jsonGuard, sizeGuard } from './middleware/body.js';
+import { createDrain, type Drain } from './middleware/drain.js';
+import { originGuard } from './middleware/origin.js';
+import { createGuards, type Guards } from './ops/rate-limit.js';
 
 export interface SwitchboardApp {
   app: Hono;
   mcp: McpEndpoint;
   /** Closes live MCP sessions. */
   close: () => Promise<void>;
+  /** The per-agent limiters the app runs with (`deps.guards`, or new ones). */
+  guards: Guards;
+  /** Requests in flight, and refusing new ones during shutdown. */
+  drain: Drain;
 }
 
-export function createApp(deps: AppDeps): SwitchboardApp {
+export function createApp(input: AppDeps): SwitchboardApp {
+  const deps: AppDeps = { ...input, guards: input.guards ?? createGuards() };
   const app = new Hono();
+  const drain = createDrain(deps);
+  // Before any route: shutdown drain, Host/Origin checks, request size, JSON-only bodies.
+  app.use('*', drain.middleware, originGuard(deps), sizeGuard(deps));
+  app.use('/api/*', jsonGuard(deps));
+  app.use('/mcp', jsonGuard(deps));
   const mcp = createMcpEndpoint(deps);
 
   app.get('/healthz', (c) => c.json({ ok: true }));
@@ -31,5 +45,5 @@ export function createApp(deps: AppDeps): SwitchboardApp {
   );
   app.onError((err, c) => errorResponse(c, err, deps.logger));
 
-  return { app, mcp, close: () => mcp.closeAll() };
+  return { app, mcp, close: () => mcp.closeAll(), guards: deps.guards as Guards, drain };
 }

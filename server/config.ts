@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import type { OriginPolicy } from './middleware/origin.js';
 import { DEFAULT_LIMITS, type Limits } from './ops/context.js';
 
 const int = (def: number, min = 1) => z.coerce.number().int().min(min).default(def);
@@ -22,7 +23,28 @@ const Env = z.object({
   SWITCHBOARD_MAX_BODY_CHARS: int(DEFAULT_LIMITS.maxBodyChars),
   SWITCHBOARD_MAX_TITLE_CHARS: int(DEFAULT_LIMITS.maxTitleChars),
   SWITCHBOARD_MAX_RECIPIENTS: int(DEFAULT_LIMITS.maxRecipients),
+  SWITCHBOARD_SENDS_PER_MINUTE: int(DEFAULT_LIMITS.sendsPerMinute),
+  SWITCHBOARD_MAX_SESSIONS_PER_AGENT: int(DEFAULT_LIMITS.maxSessionsPerAgent),
+  SWITCHBOARD_MAX_WAITS_PER_AGENT: int(DEFAULT_LIMITS.maxWaitsPerAgent),
+  SWITCHBOARD_MAX_REQUEST_BYTES: int(DEFAULT_LIMITS.maxRequestBytes, 1024),
+  /** Comma-separated `Host` names accepted besides loopback and SWITCHBOARD_HOST; `*` for any. */
+  SWITCHBOARD_ALLOWED_HOSTS: z.string().default(''),
+  /** Comma-separated origins (`https://board.example.com`) whose pages may call the server. */
+  SWITCHBOARD_ALLOWED_ORIGINS: z.string().default(''),
+  /** Messages and task events older than this many days are archived or deleted; 0 keeps all. */
+  SWITCHBOARD_RETENTION_DAYS: int(0, 0),
+  SWITCHBOARD_RETENTION_MODE: z.enum(['archive', 'delete']).default('archive'),
+  /** How long shutdown waits for calls in flight before closing sessions anyway (ms). */
+  SWITCHBOARD_SHUTDOWN_GRACE_MS: int(10_000, 0),
+  /** How long a statement waits for another process's write lock before failing (ms). */
+  SWITCHBOARD_BUSY_TIMEOUT_MS: int(5_000, 0),
 });
+
+const list = (s: string) =>
+  s
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
 
 export interface Config {
   port: number;
@@ -35,9 +57,16 @@ export interface Config {
   /** Idle MCP sessions (no request for this long, ms) are closed. */
   sessionIdleMs: number;
   limits: Limits;
+  /** `Host` names and `Origin`s accepted besides loopback and the server's own origin. */
+  origins: OriginPolicy;
+  /** Retention of old messages and task events (`days: 0` keeps everything). */
+  retention: { days: number; mode: 'archive' | 'delete' };
+  shutdownGraceMs: number;
+  busyTimeoutMs: number;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+const WILDCARD = new Set(['0.0.0.0', '::', '[::]']);
 export const isLoopbackHost = (host: string) => LOOPBACK.has(host) || host.startsWith('127.');
 
 /**
@@ -58,6 +87,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     );
   }
   const dataDir = e.SWITCHBOARD_DATA_DIR ?? join(homedir(), '.switchboard');
+  // A specific non-loopback address is how clients reach the server; on a wildcard address
+  // without a list, any Host is accepted (token mode only: every request carries a token).
+  const hosts = list(e.SWITCHBOARD_ALLOWED_HOSTS).map((h) => h.toLowerCase());
+  if (!isLoopbackHost(e.SWITCHBOARD_HOST)) {
+    if (!WILDCARD.has(e.SWITCHBOARD_HOST)) hosts.push(e.SWITCHBOARD_HOST.toLowerCase());
+    else if (hosts.length === 0) hosts.push('*');
+  }
   return {
     port: e.SWITCHBOARD_PORT,
     host: e.SWITCHBOARD_HOST,
@@ -72,6 +108,14 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxBodyChars: e.SWITCHBOARD_MAX_BODY_CHARS,
       maxTitleChars: e.SWITCHBOARD_MAX_TITLE_CHARS,
       maxRecipients: e.SWITCHBOARD_MAX_RECIPIENTS,
+      sendsPerMinute: e.SWITCHBOARD_SENDS_PER_MINUTE,
+      maxSessionsPerAgent: e.SWITCHBOARD_MAX_SESSIONS_PER_AGENT,
+      maxWaitsPerAgent: e.SWITCHBOARD_MAX_WAITS_PER_AGENT,
+      maxRequestBytes: e.SWITCHBOARD_MAX_REQUEST_BYTES,
     },
+    origins: { hosts, origins: list(e.SWITCHBOARD_ALLOWED_ORIGINS) },
+    retention: { days: e.SWITCHBOARD_RETENTION_DAYS, mode: e.SWITCHBOARD_RETENTION_MODE },
+    shutdownGraceMs: e.SWITCHBOARD_SHUTDOWN_GRACE_MS,
+    busyTimeoutMs: e.SWITCHBOARD_BUSY_TIMEOUT_MS,
   };
 }

@@ -1,14 +1,25 @@
 /**
- * Entry point: reads config, opens and migrates the database, serves HTTP, and shuts down
- * cleanly on SIGINT/SIGTERM (stop accepting, close MCP sessions, checkpoint, close the file).
+ * Entry point: reads config, checks and locks the data directory, opens and migrates the
+ * database, serves HTTP, and shuts down cleanly on SIGINT/SIGTERM (stop accepting, finish
+ * calls in flight, close MCP sessions, checkpoint, close the file). Start-up failures print
+ * one line saying what is wrong and exit non-zero (2 for configuration, 1 otherwise).
  */
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { createBus } from './bus.js';
 import { loadConfig } from './config.js';
-import { openDatabase } from './db/connection.js';
+import type { OpenedDatabase } from './db/connection.js';
 import type { AppDeps } from './deps.js';
 import { baseCtx } from './identity.js';
+import {
+  explainDatabaseError,
+  explainListenError,
+  lockDataDir,
+  openDatabaseForServer,
+  prepareDataDir,
+  shutDown,
+  startRetention,
+} from './lifecycle.js';
 import { createLogger } from './logger.js';
 import { startMaintenance } from './maintenance.js';
 import { endStaleSessions } from './ops/sessions.js';
@@ -22,11 +33,14 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(config.logLevel);
-  let opened: ReturnType<typeof openDatabase>;
+  let opened: OpenedDatabase;
+  let unlock: () => void;
   try {
-    opened = openDatabase(config.dbFile, { synchronous: config.synchronous });
+    prepareDataDir(config.dataDir);
+    unlock = lockDataDir(config.dataDir);
+    opened = openDatabaseForServer(config.dbFile, config);
   } catch (err) {
-    console.error(`switchboard: cannot open database ${config.dbFile}: ${(err as Error).message}`);
+    console.error(`switchboard: ${(err as Error).message}`);
     process.exit(1);
   }
   const bus = createBus((err) => logger.error({ err }, 'bus listener failed'));
@@ -37,9 +51,15 @@ async function main(): Promise<void> {
     auth: config.auth,
     limits: config.limits,
     sessionIdleMs: config.sessionIdleMs,
+    origins: config.origins,
   };
-  await endStaleSessions(baseCtx(deps));
-  const { app, mcp, close } = createApp(deps);
+  try {
+    await endStaleSessions(baseCtx(deps));
+  } catch (err) {
+    console.error(`switchboard: ${explainDatabaseError(config.dbFile, err).message}`);
+    process.exit(1);
+  }
+  const { app, mcp, close, guards, drain } = createApp(deps);
 
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${info.port}`;
@@ -49,15 +69,15 @@ async function main(): Promise<void> {
     console.log(`  JSON API:     ${base}/api/v1`);
   });
   server.on('error', (err: NodeJS.ErrnoException) => {
-    if (err.code === 'EADDRINUSE') {
-      console.error(
-        `switchboard: port ${config.port} on ${config.host} is in use; set SWITCHBOARD_PORT to another port`,
-      );
-    } else {
-      console.error(`switchboard: cannot listen: ${err.message}`);
-    }
+    console.error(`switchboard: ${explainListenError(err, config.host, config.port)}`);
     process.exit(1);
   });
+  if (config.origins.hosts.includes('*')) {
+    logger.warn(
+      'accepting any Host header (token mode on a wildcard address); set SWITCHBOARD_ALLOWED_HOSTS to restrict',
+    );
+  }
+  const stopRetention = startRetention(deps, config.retention);
 
   // Lost sessions closed, expired leases returned, old stream events pruned.
   const stopMaintenance = startMaintenance(deps, mcp);
@@ -68,9 +88,26 @@ async function main(): Promise<void> {
     stopping = true;
     logger.info({ signal }, 'shutting down');
     stopMaintenance();
-    server.close();
-    await close();
-    await opened.close();
+    stopRetention();
+    const drained = await shutDown(
+      {
+        stopAccepting: () => {
+          drain.start();
+          server.close();
+        },
+        wakeWaiters: () => guards.shutdown.abort(),
+        idle: (ms) => drain.idle(ms),
+        closeSessions: close,
+        closeConnections: () => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(),
+        closeDatabase: () => opened.close(),
+      },
+      config.shutdownGraceMs,
+    ).catch((err) => {
+      logger.error({ err }, 'shutdown failed');
+      return false;
+    });
+    unlock();
+    logger.info({ drained }, drained ? 'shut down cleanly' : 'shut down; some calls were still running');
     process.exit(0);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));

@@ -4,6 +4,7 @@
  * commands that must work without one (serve, token, backup), which open the data directory.
  */
 import { Command } from 'commander';
+import { registerBackupCommands } from './commands/backup.js';
 import { registerHooks } from './commands/hooks.js';
 import { registerMcp } from './commands/mcp.js';
 import { registerMessageCommands } from './commands/messages.js';
@@ -11,6 +12,7 @@ import { registerReviewCommands } from './commands/reviews.js';
 import { registerServe } from './commands/serve.js';
 import { registerTaskCommands } from './commands/tasks.js';
 import { registerTeammateCommands } from './commands/teammates.js';
+import { registerTokenCommands } from './commands/token.js';
 
 const program = new Command()
   .name('switchboard')
@@ -23,6 +25,8 @@ registerTeammateCommands(program);
 registerMessageCommands(program);
 registerTaskCommands(program);
 registerReviewCommands(program);
+registerTokenCommands(program);
+registerBackupCommands(program);
 registerMcp(program);
 registerHooks(program);
 

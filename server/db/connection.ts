@@ -24,11 +24,11 @@ export interface OpenedDatabase {
  * last commits on power loss (set `synchronous: 'FULL'` to fsync every commit); foreign keys
  * on; a busy timeout so a second process (the CLI) waits instead of failing.
  */
-function applyPragmas(sqlite: BetterSqlite3.Database, synchronous: 'NORMAL' | 'FULL'): void {
+function applyPragmas(sqlite: BetterSqlite3.Database, synchronous: 'NORMAL' | 'FULL', busyTimeoutMs: number): void {
+  sqlite.pragma(`busy_timeout = ${Math.max(0, Math.floor(busyTimeoutMs))}`);
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma(`synchronous = ${synchronous}`);
   sqlite.pragma('foreign_keys = ON');
-  sqlite.pragma('busy_timeout = 5000');
 }
 
 function wrap(sqlite: BetterSqlite3.Database): OpenedDatabase {
@@ -48,11 +48,14 @@ function wrap(sqlite: BetterSqlite3.Database): OpenedDatabase {
  * Opens (creating if needed) the database file at `file` and migrates it.
  * Errors: throws with a readable message if the file cannot be opened or is not a database.
  */
-export function openDatabase(file: string, opts: { synchronous?: 'NORMAL' | 'FULL' } = {}): OpenedDatabase {
+export function openDatabase(
+  file: string,
+  opts: { synchronous?: 'NORMAL' | 'FULL'; busyTimeoutMs?: number } = {},
+): OpenedDatabase {
   mkdirSync(dirname(file), { recursive: true });
   const sqlite = new BetterSqlite3(file);
   try {
-    applyPragmas(sqlite, opts.synchronous ?? 'NORMAL');
+    applyPragmas(sqlite, opts.synchronous ?? 'NORMAL', opts.busyTimeoutMs ?? 5000);
     migrate(sqlite);
   } catch (err) {
     sqlite.close();

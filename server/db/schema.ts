@@ -162,6 +162,57 @@ export interface McpEventTable {
   created_at: number;
 }
 
+/** Messages moved out of `messages` by the retention policy (cold copies, no foreign keys). */
+export interface ArchivedMessageTable {
+  id: string;
+  team_id: string;
+  thread_id: string;
+  sender_id: string;
+  kind: string;
+  subject: string | null;
+  body: string;
+  priority: string;
+  ack_required: number;
+  reply_to: string | null;
+  to_spec: string;
+  idempotency_key: string | null;
+  created_at: number;
+  archived_at: number;
+}
+
+export interface ArchivedDeliveryTable {
+  message_id: string;
+  recipient_id: string;
+  team_id: string;
+  created_at: number;
+  delivered_at: number | null;
+  read_at: number | null;
+  acked_at: number | null;
+  archived_at: number;
+}
+
+export interface ArchivedTaskEventTable {
+  id: string;
+  team_id: string;
+  task_id: string;
+  actor_id: string | null;
+  type: string;
+  data: string;
+  created_at: number;
+  archived_at: number;
+}
+
+/** One retention run that removed anything (mode `archive` or `delete`). */
+export interface RetentionRunTable {
+  id: string;
+  ran_at: number;
+  mode: string;
+  cutoff: number;
+  messages: number;
+  deliveries: number;
+  task_events: number;
+}
+
 export interface Database {
   teams: TeamTable;
   agents: AgentTable;
@@ -176,6 +227,10 @@ export interface Database {
   task_events: TaskEventTable;
   reviews: ReviewTable;
   mcp_events: McpEventTable;
+  archived_messages: ArchivedMessageTable;
+  archived_deliveries: ArchivedDeliveryTable;
+  archived_task_events: ArchivedTaskEventTable;
+  retention_runs: RetentionRunTable;
 }
 
 export type TeamRow = Selectable<TeamTable>;

@@ -8,6 +8,7 @@ import type { Bus, BusEvent } from '../bus.js';
 import type { Database } from '../db/schema.js';
 import { DomainError } from '../errors.js';
 import type { Agent } from './mappers.js';
+import type { Guards } from './rate-limit.js';
 
 /** Configurable limits enforced by operations. Sizes in characters, durations in ms. */
 export interface Limits {
@@ -19,6 +20,14 @@ export interface Limits {
   maxRecipients: number;
   /** How long a claim lasts without activity by its owner. */
   leaseMs: number;
+  /** Sends (messages and broadcasts) per agent per minute; also the burst size (token bucket). */
+  sendsPerMinute: number;
+  /** Open MCP sessions per agent. */
+  maxSessionsPerAgent: number;
+  /** Waiting calls (`teammate_wait_for_messages`) in flight per agent. */
+  maxWaitsPerAgent: number;
+  /** Largest HTTP request body, in bytes. */
+  maxRequestBytes: number;
 }
 
 export const DEFAULT_LIMITS: Limits = {
@@ -26,6 +35,10 @@ export const DEFAULT_LIMITS: Limits = {
   maxTitleChars: 500,
   maxRecipients: 100,
   leaseMs: 30 * 60_000,
+  sendsPerMinute: 60,
+  maxSessionsPerAgent: 8,
+  maxWaitsPerAgent: 4,
+  maxRequestBytes: 1_048_576,
 };
 
 export interface Ctx {
@@ -41,6 +54,8 @@ export interface Ctx {
   /** Queues (in a transaction) or emits a bus event. */
   emit: (event: BusEvent) => void;
   inTx: boolean;
+  /** In-memory per-agent limiters (server/ops/rate-limit.ts); absent in plain operation tests. */
+  guards?: Guards;
 }
 
 export interface CtxDeps {
@@ -48,6 +63,7 @@ export interface CtxDeps {
   bus: Bus;
   now?: () => number;
   limits?: Partial<Limits>;
+  guards?: Guards;
 }
 
 /** Builds a context for `actor` (null for unauthenticated calls such as joining). */
@@ -61,6 +77,7 @@ export function createCtx(deps: CtxDeps, actor: Agent | null, opts: { admin?: bo
     limits: { ...DEFAULT_LIMITS, ...deps.limits },
     emit: (e) => deps.bus.emit(e),
     inTx: false,
+    ...(deps.guards && { guards: deps.guards }),
   };
 }
 

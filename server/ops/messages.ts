@@ -18,6 +18,7 @@ import {
   toMessage,
   toThread,
 } from './mappers.js';
+import { chargeSend } from './rate-limit.js';
 import { BodyText, IdempotencyKey, MessageKind, Priority, parseInput, ShortText } from './schemas.js';
 
 /** `to` entries: a teammate name, `role:NAME` for everyone with that role, or `*` for the team. */
@@ -104,6 +105,7 @@ export async function sendMessage(ctx: Ctx, input: unknown): Promise<SendResult>
   const me = requireActor(ctx);
   const p = parseInput(SendMessage, normalizeSendAliases(me, input));
   checkBodySize(ctx, p.message, 'message');
+  chargeSend(ctx);
   return withTx(ctx, async (tx) => {
     if (p.idempotencyKey) {
       const prior = await tx.db

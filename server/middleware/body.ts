@@ -1,0 +1,95 @@
+/**
+ * Request-body guards: a size limit on every request (hono's `bodyLimit`), and for JSON
+ * surfaces (`/api/…`, `/mcp`) on POST, PUT and PATCH a JSON content type, valid UTF-8 and a
+ * nesting limit, so hostile bodies are refused before any handler parses them.
+ * Errors: 413 `too_large` (size, naming the limit), 415 `invalid` (content type),
+ * 400 `invalid` (bad UTF-8, nesting).
+ */
+import type { Context, MiddlewareHandler } from 'hono';
+import { bodyLimit } from 'hono/body-limit';
+import { errorResponse } from '../api/errors.js';
+import type { AppDeps } from '../deps.js';
+import { DomainError } from '../errors.js';
+import { DEFAULT_LIMITS } from '../ops/context.js';
+
+/** Deepest accepted JSON nesting (objects and arrays); Switchboard's inputs need fewer than 10. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Refuses bodies larger than `limits.maxRequestBytes` with 413 `too_large`. */
+export function sizeGuard(deps: AppDeps): MiddlewareHandler {
+  const max = deps.limits.maxRequestBytes ?? DEFAULT_LIMITS.maxRequestBytes;
+  return bodyLimit({
+    maxSize: max,
+    onError: (c) =>
+      errorResponse(
+        c,
+        new DomainError(
+          'too_large',
+          `request body is larger than ${max} bytes, the limit (SWITCHBOARD_MAX_REQUEST_BYTES)`,
+          { limit: max },
+        ),
+        deps.logger,
+      ),
+  });
+}
+
+/** Whether JSON `text` nests objects/arrays deeper than `max` (a linear scan; strings skipped). */
+export function jsonDepthExceeded(text: string, max: number): boolean {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text.charCodeAt(i);
+    if (inString) {
+      if (ch === 92 /* \ */) i++;
+      else if (ch === 34 /* " */) inString = false;
+    } else if (ch === 34) inString = true;
+    else if (ch === 123 /* { */ || ch === 91 /* [ */) {
+      if (++depth > max) return true;
+    } else if (ch === 125 /* } */ || ch === 93 /* ] */) depth--;
+  }
+  return false;
+}
+
+const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
+const utf8 = new TextDecoder('utf-8', { fatal: true });
+
+function invalid(c: Context, deps: AppDeps, message: string, status: 400 | 415 = 400): Response {
+  if (status === 400) return errorResponse(c, new DomainError('invalid', message), deps.logger);
+  return c.json({ error: { code: 'invalid', message } }, 415);
+}
+
+/**
+ * For POST/PUT/PATCH: `Content-Type: application/json` (charset utf-8 if given), a body that is
+ * valid UTF-8 and nests at most `MAX_JSON_DEPTH` levels. Mount after `sizeGuard` on `/api/*` and `/mcp`.
+ */
+export function jsonGuard(deps: AppDeps): MiddlewareHandler {
+  return async (c, next) => {
+    if (!BODY_METHODS.has(c.req.method)) return next();
+    const type = (c.req.header('content-type') ?? '').toLowerCase();
+    const [media = '', ...params] = type.split(';').map((s) => s.trim());
+    const charset = params.find((p) => p.startsWith('charset='))?.slice(8);
+    if (media !== 'application/json' || (charset && charset.replace(/"/g, '') !== 'utf-8')) {
+      return invalid(
+        c,
+        deps,
+        `Content-Type must be application/json (got ${type ? `"${type.slice(0, 80)}"` : 'none'})`,
+        415,
+      );
+    }
+    const raw = c.req.raw;
+    if (!raw.body) return next();
+    const bytes = new Uint8Array(await raw.arrayBuffer());
+    let text: string;
+    try {
+      text = utf8.decode(bytes);
+    } catch {
+      return invalid(c, deps, 'request body is not valid UTF-8');
+    }
+    if (jsonDepthExceeded(text, MAX_JSON_DEPTH)) {
+      return invalid(c, deps, `request body nests JSON deeper than ${MAX_JSON_DEPTH} levels`);
+    }
+    // The body stream is spent; hand later handlers (and the MCP transport) a fresh copy.
+    c.req.raw = new Request(raw, { body: bytes });
+    return next();
+  };
+}

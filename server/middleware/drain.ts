@@ -1,0 +1,104 @@
+/**
+ * Graceful shutdown support: counts requests in flight (until their response body is sent)
+ * and, once draining starts, answers new requests with 503 `unavailable` so the server can
+ * finish what it acknowledged and stop. Standing MCP streams (GET /mcp) are not counted: they
+ * end when their sessions close.
+ */
+import type { MiddlewareHandler } from 'hono';
+import { errorResponse } from '../api/errors.js';
+import type { AppDeps } from '../deps.js';
+import { DomainError } from '../errors.js';
+
+export interface Drain {
+  middleware: MiddlewareHandler;
+  /** Requests whose response has not finished. */
+  inflight: () => number;
+  /** Stops taking new requests (they get 503 with `Retry-After`). */
+  start: () => void;
+  draining: () => boolean;
+  /** Resolves true when nothing is in flight, or false after `timeoutMs`. */
+  idle: (timeoutMs: number) => Promise<boolean>;
+}
+
+export function createDrain(deps: AppDeps): Drain {
+  let inflight = 0;
+  let draining = false;
+  let waiters: (() => void)[] = [];
+  const done = () => {
+    inflight -= 1;
+    if (inflight === 0) {
+      for (const w of waiters) w();
+      waiters = [];
+    }
+  };
+
+  const middleware: MiddlewareHandler = async (c, next) => {
+    if (draining) {
+      return errorResponse(
+        c,
+        new DomainError('unavailable', 'the server is shutting down; retry in a moment', { retryAfterMs: 1000 }),
+        deps.logger,
+      );
+    }
+    inflight += 1;
+    let tracked = false;
+    try {
+      await next();
+      const standing = c.req.method === 'GET' && c.req.path === '/mcp';
+      const body = c.res.body;
+      if (body && !standing) {
+        const reader = body.getReader();
+        let ended = false;
+        const end = () => {
+          if (!ended) {
+            ended = true;
+            done();
+          }
+        };
+        tracked = true;
+        c.res = new Response(
+          new ReadableStream<Uint8Array>({
+            async pull(controller) {
+              try {
+                const r = await reader.read();
+                if (r.done) {
+                  end();
+                  controller.close();
+                } else controller.enqueue(r.value);
+              } catch (err) {
+                end();
+                controller.error(err);
+              }
+            },
+            cancel(reason) {
+              end();
+              return reader.cancel(reason);
+            },
+          }),
+          c.res,
+        );
+      }
+    } finally {
+      if (!tracked) done();
+    }
+  };
+
+  return {
+    middleware,
+    inflight: () => inflight,
+    start: () => {
+      draining = true;
+    },
+    draining: () => draining,
+    idle: (timeoutMs) =>
+      inflight === 0
+        ? Promise.resolve(true)
+        : new Promise<boolean>((resolve) => {
+            const t = setTimeout(() => resolve(false), timeoutMs);
+            waiters.push(() => {
+              clearTimeout(t);
+              resolve(true);
+            });
+          }),
+  };
+}

@@ -1,0 +1,170 @@
+/**
+ * Per-agent limits kept in memory (they protect the running process, so they reset with it):
+ * a token bucket for sends, a count of waiting calls, and the register of live MCP sessions
+ * that enforces "open sessions per agent" and, for sessions without a credential, "a name held
+ * by a live session cannot be taken by another". Operations reach them through `ctx.guards`;
+ * a context without guards (plain operation tests) is not limited.
+ */
+import { DomainError } from '../errors.js';
+import { type Ctx, requireActor } from './context.js';
+
+/** One MCP session's claim on an agent name, registered by the `/mcp` route. */
+export interface SessionHold {
+  /** `team/name` of the agent the session acts as. */
+  key: string;
+  /** True when the session proved its identity with a bearer token. */
+  credentialed: boolean;
+  /** True while the client is evidently connected (a stream or call open, or recent activity). */
+  live: () => boolean;
+  /** For error messages, e.g. `session 3f2a… (claude-code), active 4s ago`. */
+  describe: () => string;
+  /** Ends the session (used to clear stale sessions of a name that is being taken over). */
+  close: () => Promise<void>;
+}
+
+export interface Guards {
+  /** Send token buckets by agent id: tokens left and when they were counted (ms). */
+  sendBuckets: Map<string, { tokens: number; at: number }>;
+  /** Waiting calls in flight by agent id. */
+  waits: Map<string, number>;
+  /** Live MCP sessions by agent key (`team/name`). */
+  sessions: Map<string, Set<SessionHold>>;
+  /** Aborted when the server starts shutting down: waiting calls return at once. */
+  shutdown: AbortController;
+}
+
+export function createGuards(): Guards {
+  return { sendBuckets: new Map(), waits: new Map(), sessions: new Map(), shutdown: new AbortController() };
+}
+
+/** The register key of an agent: `team/name`. */
+export const agentKey = (team: string, name: string) => `${team}/${name}`;
+
+/**
+ * Takes one send from the actor's token bucket (capacity and refill: `limits.sendsPerMinute`
+ * per minute). Called at the top of `sendMessage` (and so `broadcast`).
+ * Errors: `rate_limited` with `details.retryAfterMs` (the API turns it into `Retry-After`).
+ */
+export function chargeSend(ctx: Ctx): void {
+  const g = ctx.guards;
+  const me = ctx.actor;
+  if (!g || !me) return;
+  const rate = ctx.limits.sendsPerMinute;
+  const now = ctx.now();
+  const b = g.sendBuckets.get(me.id);
+  const tokens = b ? Math.min(rate, b.tokens + (Math.max(0, now - b.at) * rate) / 60_000) : rate;
+  if (tokens < 1) {
+    g.sendBuckets.set(me.id, { tokens, at: now });
+    const retryAfterMs = Math.ceil(((1 - tokens) * 60_000) / rate);
+    throw new DomainError(
+      'rate_limited',
+      `too many sends: the limit is ${rate} messages per minute per agent; retry in ${Math.ceil(retryAfterMs / 1000)}s`,
+      { limit: rate, retryAfterMs },
+    );
+  }
+  g.sendBuckets.set(me.id, { tokens: tokens - 1, at: now });
+}
+
+export interface WaitSlot {
+  /** Aborts when the server shuts down: the waiting call should return what it has at once. */
+  signal: AbortSignal;
+  /** Frees the slot; idempotent. Call it in a `finally`. */
+  release: () => void;
+}
+
+/**
+ * Reserves one of the actor's waiting-call slots (`limits.maxWaitsPerAgent`) for a blocking
+ * call such as `teammate_wait_for_messages`:
+ * `const slot = acquireWaitSlot(ctx); try { … AbortSignal.any([session.signal, slot.signal]) … } finally { slot.release(); }`
+ * Errors: `unauthorized` without an actor; `rate_limited` when every slot is taken.
+ */
+export function acquireWaitSlot(ctx: Ctx): WaitSlot {
+  const me = requireActor(ctx);
+  const g = ctx.guards;
+  if (!g) return { signal: new AbortController().signal, release: () => {} };
+  const max = ctx.limits.maxWaitsPerAgent;
+  const n = g.waits.get(me.id) ?? 0;
+  if (n >= max) {
+    throw new DomainError(
+      'rate_limited',
+      `${n} waiting calls are already open for ${me.name}; the limit is ${max} per agent. Let one return before waiting again.`,
+      { limit: max },
+    );
+  }
+  g.waits.set(me.id, n + 1);
+  let released = false;
+  return {
+    signal: g.shutdown.signal,
+    release: () => {
+      if (released) return;
+      released = true;
+      const left = (g.waits.get(me.id) ?? 1) - 1;
+      if (left > 0) g.waits.set(me.id, left);
+      else g.waits.delete(me.id);
+    },
+  };
+}
+
+/**
+ * Refuses to let a connection without a credential take `team/name` while a live session
+ * holds it (local mode: the name is the only identity, so two clients must not share it).
+ * A rejoin by the session already acting as that agent passes.
+ * Errors: `conflict` naming the holding session.
+ */
+export function assertNameFree(ctx: Ctx, team: string, name: string): void {
+  const g = ctx.guards;
+  if (!g || (ctx.actor?.team === team && ctx.actor.name === name)) return;
+  const live = [...(g.sessions.get(agentKey(team, name)) ?? [])].find((h) => h.live());
+  if (live) throw nameHeld(team, name, live);
+}
+
+function nameHeld(team: string, name: string, holder: SessionHold): DomainError {
+  return new DomainError(
+    'conflict',
+    `teammate "${name}" in team "${team}" is held by a live session (${holder.describe()}); pick another name, or end that session first`,
+    { name, team },
+  );
+}
+
+/**
+ * Registers `hold` as a live session of its agent, enforcing:
+ * - without a credential, no other live session may hold the name (`conflict`);
+ * - at most `limits.maxSessionsPerAgent` sessions per agent (`rate_limited`); sessions that
+ *   are no longer live are cleared to make room.
+ * Synchronous, so two sessions opening at once cannot both pass. Returns the stale sessions
+ * the caller must close (the name's previous, departed holders).
+ */
+export function admitSession(ctx: Ctx, hold: SessionHold): SessionHold[] {
+  const g = ctx.guards;
+  if (!g) return [];
+  const set = g.sessions.get(hold.key) ?? new Set<SessionHold>();
+  if (set.has(hold)) return [];
+  const others = [...set];
+  const live = others.filter((h) => h.live());
+  const [team = '', name = ''] = hold.key.split('/');
+  if (!hold.credentialed && live[0]) throw nameHeld(team, name, live[0]);
+  const max = ctx.limits.maxSessionsPerAgent;
+  if (live.length >= max) {
+    throw new DomainError(
+      'rate_limited',
+      `${name} already has ${live.length} open sessions; the limit is ${max} per agent. Close one (DELETE /mcp) first.`,
+      { limit: max },
+    );
+  }
+  // A session opening without a credential takes the name over from departed holders; others
+  // clear departed sessions only when they are at the limit.
+  const stale = others.filter((h) => !h.live() && (!hold.credentialed || others.length >= max));
+  for (const h of stale) set.delete(h);
+  set.add(hold);
+  g.sessions.set(hold.key, set);
+  return stale;
+}
+
+/** Removes a session from the register (it ended). Idempotent. */
+export function releaseSession(guards: Guards | undefined, hold: SessionHold | undefined): void {
+  if (!guards || !hold) return;
+  const set = guards.sessions.get(hold.key);
+  if (!set) return;
+  set.delete(hold);
+  if (set.size === 0) guards.sessions.delete(hold.key);
+}
