@@ -44,7 +44,7 @@ const marked = new Marked({
       const safe = safeHref(href);
       const label = escapeHtml(text || href);
       if (safe === null) return label;
-      return `<a href="${escapeHtml(safe)}" rel="noopener noreferrer nofollow" target="_blank">🖼 ${label}</a>`;
+      return `<a href="${escapeHtml(safe)}" rel="noopener noreferrer nofollow" target="_blank">image: ${label}</a>`;
     },
   },
 });

@@ -114,7 +114,7 @@ export function boardRoutes(deps: AppDeps): Hono {
   /** A full page in the layout, or only `panel` for an htmx request. */
   async function page(
     c: Context,
-    v: { team?: TeamViewer; who: string | null },
+    v: { team?: TeamViewer; who: string | null; live?: null },
     title: string,
     nav: NavKey,
     panel: Child,
@@ -129,6 +129,7 @@ export function boardRoutes(deps: AppDeps): Hono {
         mode={deps.auth}
         {...(v.team && { team: v.team.team.name })}
         nav={nav}
+        {...(v.live === null && { live: null })}
       >
         {around ? around(panel) : panel}
       </Layout>
@@ -160,7 +161,10 @@ export function boardRoutes(deps: AppDeps): Hono {
     await touchActivity(v.ctx);
     const done = await run(v, form);
     if (!wantsFragment(c)) return c.redirect(back(v), 303);
+    // The notice goes to the page's status line: the form itself may be re-rendered away.
     c.header('hx-trigger', 'sb-refresh');
+    c.header('hx-retarget', '#flash');
+    c.header('hx-reswap', 'innerHTML');
     return c.html(<Notice>{done}</Notice>);
   }
 
@@ -170,7 +174,7 @@ export function boardRoutes(deps: AppDeps): Hono {
   app.get('/welcome', async (c) => {
     const next = safeNext(c.req.query('next'));
     if (deps.auth === 'token') return c.redirect(`/login?next=${encodeURIComponent(next)}`, 303);
-    return page(c, { who: null }, 'Welcome', null, <NameForm csrf={csrfToken(c)} next={next} />);
+    return page(c, { who: null, live: null }, 'Welcome', null, <NameForm csrf={csrfToken(c)} next={next} />);
   });
   app.post('/welcome', async (c) => {
     await checkSameOrigin(c);
@@ -181,7 +185,13 @@ export function boardRoutes(deps: AppDeps): Hono {
     if (!parsed.success) {
       const msg = `name: ${parsed.error.issues[0]?.message ?? 'invalid'}`;
       c.status(400);
-      return page(c, { who: null }, 'Welcome', null, <NameForm csrf={csrfToken(c)} next={next} error={msg} />);
+      return page(
+        c,
+        { who: null, live: null },
+        'Welcome',
+        null,
+        <NameForm csrf={csrfToken(c)} next={next} error={msg} />,
+      );
     }
     setBoardCookie(c, NAME_COOKIE, parsed.data, 60 * 60 * 24 * 365);
     return c.redirect(next, 303);
@@ -195,7 +205,7 @@ export function boardRoutes(deps: AppDeps): Hono {
   app.get('/login', async (c) => {
     const next = safeNext(c.req.query('next'));
     if (deps.auth !== 'token') return c.redirect(next, 303);
-    return page(c, { who: null }, 'Log in', null, <LoginForm csrf={csrfToken(c)} next={next} />);
+    return page(c, { who: null, live: null }, 'Log in', null, <LoginForm csrf={csrfToken(c)} next={next} />);
   });
   app.post('/login', async (c) => {
     await checkSameOrigin(c);
@@ -209,7 +219,13 @@ export function boardRoutes(deps: AppDeps): Hono {
     } catch (err) {
       if (!(err instanceof DomainError)) throw err;
       c.status(401);
-      return page(c, { who: null }, 'Log in', null, <LoginForm csrf={csrfToken(c)} next={next} error={err.message} />);
+      return page(
+        c,
+        { who: null, live: null },
+        'Log in',
+        null,
+        <LoginForm csrf={csrfToken(c)} next={next} error={err.message} />,
+      );
     }
   });
   app.post('/logout', async (c) => {

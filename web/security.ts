@@ -41,11 +41,16 @@ export function setBoardCookie(c: Context, name: string, value: string, maxAgeSe
   });
 }
 
-/** The browser's CSRF token, minted and set as a cookie on first sight. */
+const minted = new WeakMap<Request, string>();
+
+/** The browser's CSRF token, minted and set as a cookie on first sight (once per request). */
 export function csrfToken(c: Context): string {
   const existing = getCookie(c, CSRF_COOKIE);
   if (existing && /^[A-Za-z0-9_-]{20,100}$/.test(existing)) return existing;
+  const already = minted.get(c.req.raw);
+  if (already) return already;
   const token = randomBytes(24).toString('base64url');
+  minted.set(c.req.raw, token);
   setBoardCookie(c, CSRF_COOKIE, token, 60 * 60 * 24 * 365);
   return token;
 }

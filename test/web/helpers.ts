@@ -114,10 +114,14 @@ export class Browser {
     return res;
   }
 
-  /** Picks a name on the welcome form (local mode) after loading a page for the CSRF cookie. */
-  async join(name: string): Promise<void> {
+  /**
+   * Picks a name on the welcome form (local mode) after loading a page for the CSRF cookie,
+   * then opens `team`'s board (which joins it), unless `team` is null.
+   */
+  async join(name: string, team: string | null = 'default'): Promise<void> {
     await this.get('/welcome');
     const res = await this.post('/welcome', { name, next: '/' }, { htmx: false });
     if (res.status !== 303) throw new Error(`welcome failed: ${res.status} ${await res.text()}`);
+    if (team !== null) await this.get(`/t/${team}`);
   }
 }

@@ -29,7 +29,7 @@ export const Card: FC<{ team: string; card: BoardCard; now: number }> = ({ team,
         {(t.status === 'failed' || t.status === 'cancelled') && <Badge kind={t.status} />}
         {blocked && <Badge kind="blocked" />}
         <span class="msgs" title="messages in the thread">
-          💬 {t.messageCount}
+          {t.messageCount} {t.messageCount === 1 ? 'msg' : 'msgs'}
         </span>
       </header>
       <h3>
@@ -67,7 +67,7 @@ export const Card: FC<{ team: string; card: BoardCard; now: number }> = ({ team,
         </p>
       )}
       {t.review && (
-        <p class="review">
+        <p class="card-review">
           review <Badge kind={t.review.status} />
           {t.review.reviewer
             ? ` by ${t.review.reviewer}`

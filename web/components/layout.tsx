@@ -49,6 +49,7 @@ export const Layout: FC<LayoutProps> = (p) => {
         <meta name="viewport" content="width=device-width, initial-scale=1" />
         <meta name="htmx-config" content={HTMX_CONFIG} />
         <title>{p.title} · Switchboard</title>
+        <link rel="icon" href="data:," />
         <link rel="stylesheet" href="/static/board.css" />
         <script src="/static/htmx.min.js" />
         <script src="/static/sse.js" />
@@ -84,6 +85,7 @@ export const Layout: FC<LayoutProps> = (p) => {
             )}
           </div>
         </header>
+        <div id="flash" class="flash" aria-live="polite" />
         <main id="main" {...(live ? { 'hx-ext': 'sse', 'sse-connect': live } : {})}>
           {p.children}
         </main>
