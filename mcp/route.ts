@@ -201,6 +201,8 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
         const s = sessions.get(sessionId);
         if (!s) return jsonRpcError(404, -32001, 'Session not found: start a new session (initialize)');
         if (credentialOf(req) !== s.credential) {
+          // 401 (with WWW-Authenticate) when the request's own credential is missing or bad.
+          await resolveIdentity(deps, req, { autoJoin: false });
           return jsonRpcError(403, -32003, 'this session belongs to another credential');
         }
         s.lastActivity = now();
