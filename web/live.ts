@@ -36,8 +36,11 @@ export function sseNames(e: BusEvent): string[] {
   }
 }
 
-/** Streams the bus's events for `teamId` (or every team when null) until the client leaves. */
-export function liveStream(c: Context, bus: Bus, teamId: string | null): Response {
+/**
+ * Streams the bus's events for `teamId` (or every team when null) until the client leaves or
+ * `shutdown` fires (so a stopping server does not wait on open boards; browsers reconnect).
+ */
+export function liveStream(c: Context, bus: Bus, teamId: string | null, shutdown?: AbortSignal): Response {
   return streamSSE(c, async (stream) => {
     const pending = new Set<string>();
     let timer: ReturnType<typeof setTimeout> | null = null;
@@ -57,12 +60,16 @@ export function liveStream(c: Context, bus: Bus, teamId: string | null): Respons
       timer ??= setTimeout(() => void flush().catch(() => {}), COALESCE_MS);
     });
     let wake: () => void = () => {};
-    stream.onAbort(() => {
+    const end = () => {
+      if (closed) return;
       closed = true;
       unsubscribe();
       if (timer) clearTimeout(timer);
       wake();
-    });
+    };
+    stream.onAbort(end);
+    if (shutdown?.aborted) return end();
+    shutdown?.addEventListener('abort', end, { once: true });
     await stream.writeSSE({ event: 'hello', data: 'live' });
     while (!closed) {
       await new Promise<void>((resolve) => {
@@ -71,5 +78,6 @@ export function liveStream(c: Context, bus: Bus, teamId: string | null): Respons
       });
       if (!closed) await stream.write(': keepalive\n\n');
     }
+    shutdown?.removeEventListener('abort', end);
   });
 }

@@ -41,6 +41,7 @@ import {
   listTeamThreads,
   pendingReviewCounts,
   reviewQueue,
+  teamMembers,
   teamsOverview,
 } from '../server/ops/board.js';
 import { readThread, sendMessage } from '../server/ops/messages.js';
@@ -139,9 +140,9 @@ export function boardRoutes(deps: AppDeps): Hono {
 
   /** The roster's names, for the forms' choices. */
   async function names(v: TeamViewer): Promise<{ agents: string[]; roles: string[] }> {
-    const roster = await rosterOf(v.ctx, v.team.id, v.team.name);
-    const agents = roster.map((a) => a.name).sort();
-    const roles = [...new Set(roster.map((a) => a.role?.toLowerCase()).filter((r): r is string => !!r))].sort();
+    const members = await teamMembers(v.ctx, v.team.id);
+    const agents = members.map((a) => a.name);
+    const roles = [...new Set(members.map((a) => a.role?.toLowerCase()).filter((r): r is string => !!r))].sort();
     return { agents, roles };
   }
 
@@ -250,7 +251,7 @@ export function boardRoutes(deps: AppDeps): Hono {
   });
   app.get('/events', async (c) => {
     const user = await boardUser(deps, c);
-    return liveStream(c, deps.bus, user.token ? user.token.agent.teamId : null);
+    return liveStream(c, deps.bus, user.token ? user.token.agent.teamId : null, deps.guards?.shutdown.signal);
   });
 
   // ------------------------------------------------------------------------------------------
@@ -258,7 +259,7 @@ export function boardRoutes(deps: AppDeps): Hono {
 
   app.get('/t/:team/events', async (c) => {
     const v = await teamViewer(deps, c, c.req.param('team'));
-    return liveStream(c, deps.bus, v.team.id);
+    return liveStream(c, deps.bus, v.team.id, deps.guards?.shutdown.signal);
   });
 
   app.get('/t/:team', async (c) => {

@@ -60,12 +60,17 @@ export async function teamsOverview(ctx: Ctx, opts: { teamIds?: string[] } = {})
     .select(['team_id', 'status', (eb) => eb.fn.countAll<number>().as('n')])
     .groupBy(['team_id', 'status']);
   if (only) tasksQ = tasksQ.where('team_id', 'in', only);
-  let unreadQ = ctx.db
+  // Through the agents, so the inbox index (recipient_id, read_at) does the work, not a scan.
+  const unreadQ = ctx.db
     .selectFrom('deliveries')
-    .select(['team_id', (eb) => eb.fn.countAll<number>().as('n')])
-    .where('read_at', 'is', null)
-    .groupBy('team_id');
-  if (only) unreadQ = unreadQ.where('team_id', 'in', only);
+    .innerJoin('agents', 'agents.id', 'deliveries.recipient_id')
+    .select(['agents.team_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('deliveries.recipient_id', 'in', (eb) => {
+      const ids = eb.selectFrom('agents as a').select('a.id');
+      return only ? ids.where('a.team_id', 'in', only) : ids;
+    })
+    .where('deliveries.read_at', 'is', null)
+    .groupBy('agents.team_id');
 
   const [teams, agents, live, tasks, unread] = await Promise.all([
     teamsQ.execute(),
@@ -103,6 +108,11 @@ export async function teamsOverview(ctx: Ctx, opts: { teamIds?: string[] } = {})
     if (t) t.unread = Number(r.n);
   }
   return [...out.values()];
+}
+
+/** Names and roles of a team's agents, by name (for the board's choice lists). */
+export async function teamMembers(ctx: Ctx, teamId: string): Promise<{ name: string; role: string | null }[]> {
+  return ctx.db.selectFrom('agents').select(['name', 'role']).where('team_id', '=', teamId).orderBy('name').execute();
 }
 
 /** A team by name. Errors: `not_found`. */
@@ -217,13 +227,21 @@ export async function boardColumns(ctx: Ctx, teamId: string, input: unknown): Pr
       .select(['tasks.status', (eb) => eb.fn.countAll<number>().as('n')])
       .groupBy('tasks.status')
       .execute(),
+    // Distinct labels straight from the label index, each kept if a task of this team carries it.
     ctx.db
-      .selectFrom('task_labels')
-      .innerJoin('tasks', 'tasks.id', 'task_labels.task_id')
-      .select('task_labels.label')
-      .distinct()
-      .where('tasks.team_id', '=', teamId)
-      .orderBy('task_labels.label')
+      .selectFrom((eb) => eb.selectFrom('task_labels').select('label').distinct().as('l'))
+      .select('l.label')
+      .where((eb) =>
+        eb.exists(
+          eb
+            .selectFrom('task_labels as x')
+            .innerJoin('tasks', 'tasks.id', 'x.task_id')
+            .select('x.task_id')
+            .whereRef('x.label', '=', 'l.label')
+            .where('tasks.team_id', '=', teamId),
+        ),
+      )
+      .orderBy('l.label')
       .limit(200)
       .execute(),
     ...COLUMNS.map((col) => {
