@@ -22,7 +22,7 @@ export function wantsFragment(c: Context): boolean {
 export function returnPath(c: Context): string {
   const url = new URL(c.req.header('hx-current-url') ?? c.req.url, c.req.url);
   const p = `${url.pathname}${url.search}`;
-  return p.startsWith('/') && !p.startsWith('//') ? p : '/';
+  return /^\/(?![/\\])/.test(p) ? p : '/';
 }
 
 export function errorView(

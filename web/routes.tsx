@@ -97,7 +97,8 @@ function queryNumber(c: Context, name: string): number | string | undefined {
   return /^\d+$/.test(v) ? Number(v) : v;
 }
 
-const safeNext = (next: string | undefined) => (next?.startsWith('/') && !next.startsWith('//') ? next : '/');
+/** A same-site path to return to: one leading slash, not followed by another slash or a backslash. */
+const safeNext = (next: string | undefined) => (next && /^\/(?![/\\])[^\s]*$/.test(next) ? next : '/');
 
 export function boardRoutes(deps: AppDeps): Hono {
   const app = new Hono();

@@ -54,6 +54,16 @@ describe('board routes (local mode)', () => {
     expect(me?.kind).toBe('human');
   });
 
+  it('returns only to paths on this site after choosing a name', async () => {
+    await b.get('/welcome');
+    for (const next of ['//evil.example/x', '/\\evil.example', 'https://evil.example']) {
+      const res = await b.post('/welcome', { name: 'pat', next }, { htmx: false });
+      expect(res.headers.get('location'), next).toBe('/');
+    }
+    const ok = await b.post('/welcome', { name: 'pat', next: '/t/default/reviews' }, { htmx: false });
+    expect(ok.headers.get('location')).toBe('/t/default/reviews');
+  });
+
   it('refuses a board name that belongs to an agent', async () => {
     await w.agent('alice', { kind: 'claude-code' });
     await b.join('alice', null);
