@@ -12,6 +12,7 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { AppDeps } from '../server/deps.js';
 import { baseCtx } from '../server/identity.js';
+import { withTx } from '../server/ops/context.js';
 import { getMessage, markDelivered } from '../server/ops/delivery.js';
 import type { Message } from '../server/ops/mappers.js';
 import { formatMessage } from './format.js';
@@ -50,7 +51,7 @@ export function startPush(deps: AppDeps, sessions: () => Iterable<PushTarget>): 
     return true;
   };
 
-  async function push(messageId: string, recipientIds: readonly string[]): Promise<void> {
+  async function push(messageId: string, recipientIds: readonly string[], known?: Message): Promise<void> {
     const wanted = new Set(recipientIds);
     const targets: PushTarget[] = [];
     for (const s of sessions()) {
@@ -58,7 +59,7 @@ export function startPush(deps: AppDeps, sessions: () => Iterable<PushTarget>): 
       if (id && wanted.has(id) && firstTime(s.state, messageId)) targets.push(s);
     }
     if (targets.length === 0) return;
-    const message = await getMessage(ctx, messageId);
+    const message = known ?? (await getMessage(ctx, messageId));
     if (!message) return;
     const delivered = new Set<string>();
     await Promise.all(
@@ -71,12 +72,32 @@ export function startPush(deps: AppDeps, sessions: () => Iterable<PushTarget>): 
         }
       }),
     );
-    await markDelivered(ctx, messageId, [...delivered]);
+    if (delivered.size > 0) queueDelivered(messageId, delivered);
+  }
+
+  // Delivery marks are written in one transaction per turn of the event loop, not one per push.
+  let marks = new Map<string, Set<string>>();
+  const queueDelivered = (messageId: string, ids: Set<string>) => {
+    if (marks.size === 0) setImmediate(() => void writeMarks());
+    const known = marks.get(messageId);
+    if (known) for (const id of ids) known.add(id);
+    else marks.set(messageId, ids);
+  };
+  async function writeMarks(): Promise<void> {
+    const batch = marks;
+    marks = new Map();
+    try {
+      await withTx(ctx, async (tx) => {
+        for (const [messageId, ids] of batch) await markDelivered(tx, messageId, [...ids]);
+      });
+    } catch (err) {
+      deps.logger.error({ err }, 'marking pushed mail delivered failed');
+    }
   }
 
   return deps.bus.subscribe((e) => {
     if (e.type !== 'message.created' || e.recipientIds.length === 0) return;
-    push(e.messageId, e.recipientIds).catch((err) => deps.logger.error({ err }, 'push failed'));
+    push(e.messageId, e.recipientIds, e.message).catch((err) => deps.logger.error({ err }, 'push failed'));
   });
 }
 

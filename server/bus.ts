@@ -3,6 +3,7 @@
  * commits; the MCP push, waiting tool calls and the board's live stream listen. Announcements
  * are best-effort: the database is the truth, so a listener that misses one loses nothing.
  */
+import type { Message } from './ops/mappers.js';
 
 export type BusEvent =
   | {
@@ -12,6 +13,8 @@ export type BusEvent =
       threadId: string;
       senderId: string;
       recipientIds: string[];
+      /** The stored message, so listeners (the push) need not read it back. */
+      message?: Message;
     }
   | { type: 'task.changed'; teamId: string; taskId: string; event: string; actorId: string | null }
   | { type: 'review.changed'; teamId: string; reviewId: string; taskId: string }

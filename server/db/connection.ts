@@ -31,8 +31,32 @@ function applyPragmas(sqlite: BetterSqlite3.Database, synchronous: 'NORMAL' | 'F
   sqlite.pragma('foreign_keys = ON');
 }
 
+/** Statements kept prepared, by SQL text; beyond this the oldest is dropped. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * The database as Kysely's SQLite driver sees it, with a cache of prepared statements: Kysely
+ * prepares every query anew, and preparing costs as much as running a small query. Safe
+ * because better-sqlite3 runs a statement to completion synchronously (Kysely never streams here).
+ */
+function withStatementCache(sqlite: BetterSqlite3.Database) {
+  const cache = new Map<string, BetterSqlite3.Statement>();
+  return {
+    close: () => sqlite.close(),
+    prepare: (sql: string) => {
+      let stmt = cache.get(sql);
+      if (!stmt) {
+        stmt = sqlite.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+        cache.set(sql, stmt);
+      }
+      return stmt;
+    },
+  };
+}
+
 function wrap(sqlite: BetterSqlite3.Database): OpenedDatabase {
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
     sqlite,

@@ -267,6 +267,7 @@ export async function postMessage(tx: Ctx, m: PostMessage): Promise<Message> {
     .set((eb) => ({ last_message_at: now, message_count: eb('message_count', '+', 1) }))
     .where('id', '=', m.threadId)
     .execute();
+  const message = toMessage(row, m.senderName);
   tx.emit({
     type: 'message.created',
     teamId: m.teamId,
@@ -274,8 +275,9 @@ export async function postMessage(tx: Ctx, m: PostMessage): Promise<Message> {
     threadId: m.threadId,
     senderId: m.senderId,
     recipientIds: recipients,
+    message,
   });
-  return toMessage(row, m.senderName);
+  return message;
 }
 
 /** Creates a thread and returns its id. */
@@ -337,12 +339,27 @@ async function directThread(ctx: Ctx, teamId: string, a: string, b: string): Pro
  * `invalid` when only the actor remains.
  */
 export async function resolveRecipients(ctx: Ctx, me: Agent, specs: string[]): Promise<string[]> {
-  const roster = await ctx.db
-    .selectFrom('agents')
-    .select(['id', 'name', 'role'])
-    .where('team_id', '=', me.teamId)
-    .where('kind', '!=', 'system')
-    .execute();
+  const wholeTeam = () =>
+    ctx.db
+      .selectFrom('agents')
+      .select(['id', 'name', 'role'])
+      .where('team_id', '=', me.teamId)
+      .where('kind', '!=', 'system')
+      .execute();
+  // Plain names (the common case) need only their own rows; `*`, roles and misses need the roster.
+  const trimmed = specs.map((s) => s.trim());
+  const plain = trimmed.every((s) => s !== '*' && !s.toLowerCase().startsWith('role:'));
+  const wanted = [...new Set(trimmed.map((s) => s.replace(/^@/, '').toLowerCase()))];
+  let roster = plain
+    ? await ctx.db
+        .selectFrom('agents')
+        .select(['id', 'name', 'role'])
+        .where('team_id', '=', me.teamId)
+        .where('kind', '!=', 'system')
+        .where('name', 'in', wanted)
+        .execute()
+    : await wholeTeam();
+  if (plain && roster.length < wanted.length) roster = await wholeTeam();
   const ids = new Set<string>();
   for (const raw of specs) {
     const spec = raw.trim();
