@@ -230,7 +230,8 @@ export async function rosterOf(ctx: Ctx, teamId: string, teamName: string): Prom
     ctx.db
       .selectFrom('deliveries')
       .select(['recipient_id', (eb) => eb.fn.countAll<number>().as('n')])
-      .where('team_id', '=', teamId)
+      // Through the team's agents so the (recipient_id, read_at) inbox index answers it.
+      .where('recipient_id', 'in', (eb) => eb.selectFrom('agents').select('id').where('team_id', '=', teamId))
       .where('read_at', 'is', null)
       .groupBy('recipient_id')
       .execute(),
