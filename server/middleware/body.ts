@@ -1,9 +1,9 @@
 /**
  * Request-body guards: a size limit on every request (hono's `bodyLimit`), and for JSON
  * surfaces (`/api/…`, `/mcp`) on POST, PUT and PATCH a JSON content type, valid UTF-8 and a
- * nesting limit, so hostile bodies are refused before any handler parses them.
+ * nesting limit and well-formed Unicode, so hostile bodies are refused before any handler parses them.
  * Errors: 413 `too_large` (size, naming the limit), 415 `invalid` (content type),
- * 400 `invalid` (bad UTF-8, nesting).
+ * 400 `invalid` (bad UTF-8, nesting, unpaired surrogates).
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
@@ -33,21 +33,43 @@ export function sizeGuard(deps: AppDeps): MiddlewareHandler {
   });
 }
 
-/** Whether JSON `text` nests objects/arrays deeper than `max` (a linear scan; strings skipped). */
-export function jsonDepthExceeded(text: string, max: number): boolean {
+/**
+ * Scans JSON `text` once (strings skipped) for what the parsers would accept but Switchboard
+ * must not: nesting deeper than `maxDepth`, or a `\\uD800`-style escape that leaves a UTF-16
+ * surrogate unpaired (SQLite cannot store it faithfully: the text would change silently).
+ * Returns the problem, or null.
+ */
+export function scanJson(text: string, maxDepth: number): 'depth' | 'surrogate' | null {
   let depth = 0;
   let inString = false;
+  let pendingHigh = false;
+  const hex = (i: number) => Number.parseInt(text.slice(i, i + 4), 16);
   for (let i = 0; i < text.length; i++) {
     const ch = text.charCodeAt(i);
     if (inString) {
-      if (ch === 92 /* \ */) i++;
-      else if (ch === 34 /* " */) inString = false;
+      if (ch === 92 /* \\ */) {
+        const next = text.charCodeAt(i + 1);
+        if (next === 117 /* u */) {
+          const code = hex(i + 2);
+          const high = code >= 0xd800 && code <= 0xdbff;
+          const low = code >= 0xdc00 && code <= 0xdfff;
+          if ((pendingHigh && !low) || (!pendingHigh && low)) return 'surrogate';
+          pendingHigh = high;
+          i += 5;
+          continue;
+        }
+        if (pendingHigh) return 'surrogate';
+        i++;
+      } else {
+        if (pendingHigh) return 'surrogate';
+        if (ch === 34 /* " */) inString = false;
+      }
     } else if (ch === 34) inString = true;
     else if (ch === 123 /* { */ || ch === 91 /* [ */) {
-      if (++depth > max) return true;
+      if (++depth > maxDepth) return 'depth';
     } else if (ch === 125 /* } */ || ch === 93 /* ] */) depth--;
   }
-  return false;
+  return pendingHigh ? 'surrogate' : null;
 }
 
 const BODY_METHODS = new Set(['POST', 'PUT', 'PATCH']);
@@ -60,7 +82,7 @@ function invalid(c: Context, deps: AppDeps, message: string, status: 400 | 415 =
 
 /**
  * For POST/PUT/PATCH: `Content-Type: application/json` (charset utf-8 if given), a body that is
- * valid UTF-8 and nests at most `MAX_JSON_DEPTH` levels. Mount after `sizeGuard` on `/api/*` and `/mcp`.
+ * valid UTF-8, nests at most `MAX_JSON_DEPTH` levels and escapes no unpaired surrogate. Mount after `sizeGuard` on `/api/*` and `/mcp`.
  */
 export function jsonGuard(deps: AppDeps): MiddlewareHandler {
   return async (c, next) => {
@@ -85,8 +107,14 @@ export function jsonGuard(deps: AppDeps): MiddlewareHandler {
     } catch {
       return invalid(c, deps, 'request body is not valid UTF-8');
     }
-    if (jsonDepthExceeded(text, MAX_JSON_DEPTH)) {
-      return invalid(c, deps, `request body nests JSON deeper than ${MAX_JSON_DEPTH} levels`);
+    const problem = scanJson(text, MAX_JSON_DEPTH);
+    if (problem === 'depth') return invalid(c, deps, `request body nests JSON deeper than ${MAX_JSON_DEPTH} levels`);
+    if (problem === 'surrogate') {
+      return invalid(
+        c,
+        deps,
+        'request body has an unpaired UTF-16 surrogate escape (\\uD800-\\uDFFF): not valid Unicode text',
+      );
     }
     // The body stream is spent; hand later handlers (and the MCP transport) a fresh copy.
     c.req.raw = new Request(raw, { body: bytes });

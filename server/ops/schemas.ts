@@ -42,8 +42,21 @@ export const Label = z
   .toLowerCase()
   .regex(/^[a-z0-9][a-z0-9:._/-]{0,39}$/, 'labels are 1-40 chars of a-z, 0-9, ":", ".", "_", "/", "-"');
 
-/** Short single-line text (titles, subjects, summaries, notes). */
-export const ShortText = (max = 500) => z.string().trim().min(1).max(max);
+// biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
+const NOT_ONE_LINE = /[\u0000-\u0008\u000a-\u001f\u007f\u0085\u2028\u2029]/;
+
+/**
+ * Short single-line text (titles, subjects, summaries, notes). Line breaks and control
+ * characters are refused: these fields are shown inside one line of model-facing text, where
+ * a line break would let a teammate's words pass for a line from the server.
+ */
+export const ShortText = (max = 500) =>
+  z
+    .string()
+    .trim()
+    .min(1)
+    .max(max)
+    .refine((s) => !NOT_ONE_LINE.test(s), 'must be one line (no line breaks or control characters)');
 
 /** Markdown body text; control characters other than tab/newline are refused. */
 export const BodyText = (max = 64_000) =>
