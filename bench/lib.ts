@@ -25,7 +25,7 @@ export interface BenchRow {
   values: Record<string, number>;
   unit: string;
   /** The figures as one line for the table, e.g. "p50 2.1 ms, p99 6.3 ms, max 9.0 ms". */
-  figure: string;
+  figure?: string;
   /** The target as text, e.g. "p99 < 10 ms". */
   target?: string;
   /** Whether the target was met (absent when there is none). */

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { cpus, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { BenchRow } from './lib.js';
+import { type BenchRow, fmt } from './lib.js';
 
 const DIR = fileURLToPath(new URL('.', import.meta.url));
 const only = process.argv.slice(2);
@@ -49,7 +49,18 @@ for (const file of files) {
 rmSync(tmp, { recursive: true, force: true });
 
 const header = ['measurement', 'figure', 'target', ''];
-const table = rows.map((r) => [r.name, r.figure, r.target ?? '—', r.ok === undefined ? '' : r.ok ? 'met' : 'MISSED']);
+/** A bench may leave out `figure`: then its values are listed, with the unit. */
+const figureOf = (r: BenchRow) =>
+  r.figure ??
+  `${Object.entries(r.values ?? {})
+    .map(([k, v]) => `${k} ${fmt(v)}`)
+    .join(', ')} (${r.unit})`;
+const table = rows.map((r) => [
+  r.name,
+  figureOf(r),
+  r.target ?? '—',
+  r.ok === undefined ? '' : r.ok ? 'met' : 'MISSED',
+]);
 const widths = header.map((h, i) => Math.max(h.length, ...table.map((row) => (row[i] as string).length)));
 const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i] as number)).join(' | ');
 console.log(

@@ -5,12 +5,50 @@
  * (so every send is also pushed to a live session).
  * Targets: 2,000/s over MCP, 10,000/s over the API.
  */
-import { apiClient, type BenchRow, connectMany, fmt, now, report, sleep, startServerProcess } from './lib.js';
+import {
+  apiClient,
+  type BenchRow,
+  connectMany,
+  fmt,
+  now,
+  report,
+  type ServerProcess,
+  sleep,
+  startServerProcess,
+} from './lib.js';
 
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
 const WARMUP_SECONDS = 1;
 const MCP_TARGET = 2_000;
 const API_TARGET = 10_000;
+
+/**
+ * Runs the measured phase: completed sends per second, and the CPU each side spent per send
+ * (server process, and this client process), which tells whether the server or the clients
+ * (on the same 2 cores) set the pace.
+ */
+async function measured(server: ServerProcess, loops: number, send: (loop: number) => Promise<void>) {
+  await drive(loops, WARMUP_SECONDS, send);
+  const server0 = server.cpuMs();
+  const client0 = process.cpuUsage();
+  const t0 = now();
+  const r = await drive(loops, SECONDS, send);
+  const elapsed = (now() - t0) / 1000;
+  const serverMs = server.cpuMs() - server0;
+  const c = process.cpuUsage(client0);
+  const clientMs = (c.user + c.system) / 1000;
+  const n = Math.max(1, r.done);
+  return {
+    rate: r.done / elapsed,
+    errors: r.errors,
+    serverCores: serverMs / 1000 / elapsed,
+    serverUsPerSend: (serverMs * 1000) / n,
+    clientUsPerSend: (clientMs * 1000) / n,
+  };
+}
+
+const figureOf = (m: Awaited<ReturnType<typeof measured>>, unit: string) =>
+  `${fmt(m.rate)} ${unit} (server CPU ${fmt(m.serverUsPerSend)} µs/send, ${fmt(m.serverCores)} cores busy; client CPU ${fmt(m.clientUsPerSend)} µs/send; ${m.errors} errors)`;
 
 /** Runs `loops` concurrent send loops for `seconds`; returns completed sends and errors. */
 async function drive(loops: number, seconds: number, send: (loop: number) => Promise<void>) {
@@ -41,22 +79,16 @@ async function mcp(clients: number): Promise<BenchRow> {
       (senders[i] as (typeof senders)[number])
         .call('teammate_send_message', { to: 'sink-0', message: `throughput test message from loop ${i}` })
         .then(() => {});
-    await drive(clients, WARMUP_SECONDS, send);
-    const cpu0 = server.cpuMs();
-    const t0 = now();
-    const r = await drive(clients, SECONDS, send);
-    const elapsed = (now() - t0) / 1000;
-    const serverCpu = (server.cpuMs() - cpu0) / 1000 / elapsed;
+    const m = await measured(server, clients, send);
     await Promise.all([...senders, sink].map((a) => a?.close()));
-    const rate = r.done / elapsed;
     return {
       bench: 'throughput',
       name: `teammate_send_message over MCP, ${clients} client${clients > 1 ? 's' : ''}`,
-      values: { perSecond: rate, errors: r.errors, serverCores: serverCpu },
+      values: { perSecond: m.rate, ...m },
       unit: 'calls/s',
-      figure: `${fmt(rate)} calls/s (server ${fmt(serverCpu)} cores busy, ${r.errors} errors)`,
+      figure: figureOf(m, 'calls/s'),
       target: `≥ ${MCP_TARGET}/s`,
-      ok: rate >= MCP_TARGET && r.errors === 0,
+      ok: m.rate >= MCP_TARGET && m.errors === 0,
     };
   } finally {
     await server.stop();
@@ -80,23 +112,17 @@ async function api(clients: number): Promise<BenchRow> {
       });
       if (r.status !== 201) throw new Error(`HTTP ${r.status}: ${JSON.stringify(r.json)}`);
     };
-    await drive(clients, WARMUP_SECONDS, send);
-    const cpu0 = server.cpuMs();
-    const t0 = now();
-    const r = await drive(clients, SECONDS, send);
-    const elapsed = (now() - t0) / 1000;
-    const serverCpu = (server.cpuMs() - cpu0) / 1000 / elapsed;
+    const m = await measured(server, clients, send);
     for (const h of http) h.close();
     await sink?.close();
-    const rate = r.done / elapsed;
     return {
       bench: 'throughput',
       name: `POST /api/v1/messages, ${clients} client${clients > 1 ? 's' : ''}`,
-      values: { perSecond: rate, errors: r.errors, serverCores: serverCpu },
+      values: { perSecond: m.rate, ...m },
       unit: 'sends/s',
-      figure: `${fmt(rate)} sends/s (server ${fmt(serverCpu)} cores busy, ${r.errors} errors)`,
+      figure: figureOf(m, 'sends/s'),
       target: `≥ ${API_TARGET}/s`,
-      ok: rate >= API_TARGET && r.errors === 0,
+      ok: m.rate >= API_TARGET && m.errors === 0,
     };
   } finally {
     await server.stop();

@@ -18,7 +18,7 @@ import type { EventStore } from '@modelcontextprotocol/sdk/server/webStandardStr
 import type { JSONRPCMessage } from '@modelcontextprotocol/sdk/types.js';
 import type { AppDeps } from '../server/deps.js';
 import { baseCtx } from '../server/identity.js';
-import { withTx } from '../server/ops/context.js';
+import { type Ctx, withTx } from '../server/ops/context.js';
 import {
   ackMcpEvents,
   appendMcpEvents,
@@ -47,6 +47,11 @@ export interface EventLog {
   store: (sessionId: string, streamId: string, message: JSONRPCMessage | Record<string, never>) => Promise<string>;
   /** Writes pending events now. */
   flush: () => Promise<void>;
+  /**
+   * Runs `work` in the transaction of the next batch of events (one commit for both): for
+   * small best-effort writes that need not land before the caller moves on.
+   */
+  defer: (work: (tx: Ctx) => Promise<void>) => void;
   /** Drops every event of an ended session. */
   forget: (sessionId: string) => Promise<void>;
   /** Deletes stored events older than the retention; returns how many. */
@@ -70,6 +75,7 @@ export function createEventLog(deps: AppDeps, opts: EventLogOptions = {}): Event
   let seq: number | null = null;
   let seeding: Promise<void> | null = null;
   let pending: McpEventRow[] = [];
+  let deferred: ((tx: Ctx) => Promise<void>)[] = [];
   let flushing: Promise<void> | null = null;
   let scheduled = false;
 
@@ -90,11 +96,16 @@ export function createEventLog(deps: AppDeps, opts: EventLogOptions = {}): Event
   }
 
   async function writePending(): Promise<void> {
-    while (pending.length > 0) {
+    while (pending.length > 0 || deferred.length > 0) {
       const rows = pending;
+      const work = deferred;
       pending = [];
+      deferred = [];
       try {
-        await withTx(ctx, (tx) => appendMcpEvents(tx, rows));
+        await withTx(ctx, async (tx) => {
+          if (rows.length > 0) await appendMcpEvents(tx, rows);
+          for (const w of work) await w(tx);
+        });
       } catch (err) {
         // Best-effort: the mailbox is the truth; a lost replay row costs only a duplicate-free resume.
         deps.logger.error({ err, rows: rows.length }, 'storing MCP events failed');
@@ -206,6 +217,10 @@ export function createEventLog(deps: AppDeps, opts: EventLogOptions = {}): Event
     storeFor,
     store,
     flush,
+    defer: (work) => {
+      deferred.push(work);
+      schedule();
+    },
     forget: async (sessionId) => {
       for (const [streamId, s] of calls) if (s.sessionId === sessionId) calls.delete(streamId);
       await flush();

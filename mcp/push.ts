@@ -12,7 +12,7 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { AppDeps } from '../server/deps.js';
 import { baseCtx } from '../server/identity.js';
-import { withTx } from '../server/ops/context.js';
+import type { Ctx } from '../server/ops/context.js';
 import { getMessage, markDelivered } from '../server/ops/delivery.js';
 import type { Message } from '../server/ops/mappers.js';
 import { formatMessage } from './format.js';
@@ -32,10 +32,14 @@ export interface PushTarget {
 const DEDUPE_SIZE = 1000;
 
 /**
- * Subscribes to the bus and pushes new mail to `sessions()` (read at each event).
- * Returns the unsubscribe function.
+ * Subscribes to the bus and pushes new mail to `sessions()` (read at each event); delivery
+ * marks are handed to `defer` (the event log's next commit). Returns the unsubscribe function.
  */
-export function startPush(deps: AppDeps, sessions: () => Iterable<PushTarget>): () => void {
+export function startPush(
+  deps: AppDeps,
+  sessions: () => Iterable<PushTarget>,
+  defer: (work: (tx: Ctx) => Promise<void>) => void,
+): () => void {
   const seen = new WeakMap<SessionState, Set<string>>();
   const ctx = baseCtx(deps);
 
@@ -75,25 +79,8 @@ export function startPush(deps: AppDeps, sessions: () => Iterable<PushTarget>): 
     if (delivered.size > 0) queueDelivered(messageId, delivered);
   }
 
-  // Delivery marks are written in one transaction per turn of the event loop, not one per push.
-  let marks = new Map<string, Set<string>>();
-  const queueDelivered = (messageId: string, ids: Set<string>) => {
-    if (marks.size === 0) setImmediate(() => void writeMarks());
-    const known = marks.get(messageId);
-    if (known) for (const id of ids) known.add(id);
-    else marks.set(messageId, ids);
-  };
-  async function writeMarks(): Promise<void> {
-    const batch = marks;
-    marks = new Map();
-    try {
-      await withTx(ctx, async (tx) => {
-        for (const [messageId, ids] of batch) await markDelivered(tx, messageId, [...ids]);
-      });
-    } catch (err) {
-      deps.logger.error({ err }, 'marking pushed mail delivered failed');
-    }
-  }
+  // Delivery marks ride in the commit of the pushed events themselves, not one commit each.
+  const queueDelivered = (messageId: string, ids: Set<string>) => defer((tx) => markDelivered(tx, messageId, [...ids]));
 
   return deps.bus.subscribe((e) => {
     if (e.type !== 'message.created' || e.recipientIds.length === 0) return;

@@ -107,7 +107,7 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
   const sessions = new Map<string, McpSession>();
   const now = deps.now ?? Date.now;
   const events = createEventLog(deps);
-  startPush(deps, () => sessions.values());
+  startPush(deps, () => sessions.values(), events.defer);
 
   const forget = async (id: string) => {
     releaseSession(deps.guards, sessions.get(id)?.hold);

@@ -316,9 +316,15 @@ export async function setSummary(ctx: Ctx, input: unknown): Promise<Agent> {
   return toAgent(row, me.team);
 }
 
+/** Least time between two writes of one agent's activity (ms): presence and leases need no finer grain. */
+export const ACTIVITY_WRITE_MS = 1_000;
+/** When each agent's activity was last written, per app (keyed by its bus). */
+const lastWritten = new WeakMap<object, Map<string, number>>();
+
 /**
  * Records activity by the actor: refreshes `last_seen_at` and renews the lease on every task
- * it holds (DESIGN.md, Lease: renewed by the owner's activity). Returns the actor as stored
+ * it holds (DESIGN.md, Lease: renewed by the owner's activity), at most once per
+ * `ACTIVITY_WRITE_MS` per agent. Returns the actor as stored
  * now (role or summary may have changed since the connection bound it), or null without an
  * actor or when the agent no longer exists.
  */
@@ -326,6 +332,20 @@ export async function touchActivity(ctx: Ctx): Promise<Agent | null> {
   const me = ctx.actor;
   if (!me) return null;
   const now = ctx.now();
+  // A busy agent's activity is written at most once per ACTIVITY_WRITE_MS (each write is a
+  // commit); in between, the call only reads the agent back.
+  let written = lastWritten.get(ctx.bus);
+  if (!written) {
+    written = new Map();
+    lastWritten.set(ctx.bus, written);
+  }
+  const last = written.get(me.id);
+  if (last !== undefined && now >= last && now - last < ACTIVITY_WRITE_MS) {
+    const fresh = await ctx.db.selectFrom('agents').selectAll().where('id', '=', me.id).executeTakeFirst();
+    return fresh ? toAgent(fresh, me.team) : null;
+  }
+  if (written.size >= 10_000) written.clear();
+  written.set(me.id, now);
   const row = await ctx.db
     .updateTable('agents')
     .set({ last_seen_at: now })
