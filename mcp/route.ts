@@ -146,6 +146,8 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
       eventStore: events.storeFor(() => state.sessionId),
+      // SSE comment every 30 s on each open stream (SDK default 15 s): idle sessions stay cheap.
+      keepAliveMs: 30_000,
       onsessioninitialized: async (id) => {
         state.sessionId = id;
         if (entry) sessions.set(id, entry);

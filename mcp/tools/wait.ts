@@ -4,8 +4,12 @@ import { acquireWaitSlot } from '../../server/ops/rate-limit.js';
 import { formatMessage } from '../format.js';
 import { defineTool, IDEMPOTENT_WRITE } from '../tool.js';
 
-/** Progress notifications this often while waiting (ms), for clients that reset timeouts on progress. */
-const PROGRESS_EVERY_MS = 5_000;
+/**
+ * Progress notifications this often while waiting (ms): enough to keep the connection and
+ * clients that reset their timeout on progress alive, rare enough that a thousand parked
+ * calls cost next to nothing.
+ */
+const PROGRESS_EVERY_MS = 20_000;
 
 const noticeLine = (n: TaskNotice) =>
   `- #${n.task.number} "${n.task.title}" [${n.task.status}]: ${n.event}${n.by ? ` by ${n.by}` : ''}`;
