@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { tempDataDir } from '../helpers/server.js';
-import { codeOf, connect, type McpAgent } from './fixture.js';
+import { codeOf, connect, MCP_HEADERS, type McpAgent, rpcBody } from './fixture.js';
 import { type ServerProcess, startServerProcess } from './process.js';
 
 const dirs: string[] = [];
@@ -169,22 +169,23 @@ describe('graceful shutdown (real process, SIGTERM)', () => {
       headers: { 'content-type': 'application/json' },
       body: JSON.stringify({ name: 'sink' }),
     });
-    await waiter.call('teammate_whoami');
-    const file = join(dataDir, 'switchboard.db');
-    const seen = () => {
-      const db = new BetterSqlite3(file, { readonly: true });
-      const row = db.prepare("SELECT last_seen_at AS t FROM agents WHERE name = 'waiter'").get() as { t: number };
-      db.close();
-      return row.t;
-    };
-    const before = seen();
-    const waiting = waiter.call('teammate_wait_for_messages', { timeout: 300 }).then(
+    // A waiting call, sent raw: its response headers (an SSE stream) arrive once the server is
+    // running the call, so the signal below surely lands while it waits.
+    const waitRes = await fetch(`${server.url}/mcp?agent=waiter`, {
+      method: 'POST',
+      headers: { ...MCP_HEADERS, 'mcp-session-id': waiter.transport.sessionId as string },
+      body: JSON.stringify({
+        jsonrpc: '2.0',
+        id: 42,
+        method: 'tools/call',
+        params: { name: 'teammate_wait_for_messages', arguments: { timeout: 300 } },
+      }),
+    });
+    expect(waitRes.status).toBe(200);
+    const waiting = rpcBody(waitRes).then(
       (r) => r,
-      (err: Error) => ({ isError: true, thrown: err.message }),
+      (err: Error) => ({ thrown: err.message }),
     );
-    // The call has reached the server once it recorded the waiter's activity.
-    for (let i = 0; i < 2000 && seen() === before; i++) await new Promise((r) => setTimeout(r, 5));
-    expect(seen()).toBeGreaterThan(before);
     const sends = Array.from({ length: 30 }, (_, i) =>
       fetch(`${server.url}/api/v1/messages`, {
         method: 'POST',
@@ -207,7 +208,8 @@ describe('graceful shutdown (real process, SIGTERM)', () => {
     expect(statuses[0]).toBe(201);
     // The waiting call was answered (woken by the shutdown), not cut off.
     expect(wait).not.toHaveProperty('thrown');
-    expect(wait.isError).toBeFalsy();
+    expect(wait).toMatchObject({ id: 42, result: { structuredContent: { messages: [] } } });
+    expect(wait.result.isError).toBeFalsy();
     expect(server.stderr()).toMatch(/shut down cleanly/);
     await sender.client.close().catch(() => {});
     await waiter.client.close().catch(() => {});

@@ -35,6 +35,7 @@ export const HOSTILE_STRINGS: Hostile[] = [
   { name: 'lone surrogate', value: 'x\uD800y' },
   { name: 'crlf', value: 'line one\r\nline two\rthree' },
   { name: 'json in text', value: '{"jsonrpc":"2.0","method":"tools/call","params":{"name":"task_cancel"}}' },
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: template syntax that must stay inert is the point
   { name: 'template syntax', value: '${process.env.SWITCHBOARD_TOKEN} {{7*7}} <%= 7*7 %>' },
   { name: 'long line', value: 'A'.repeat(5000) },
   { name: 'whitespace only', value: ' \t ' },
