@@ -6,6 +6,7 @@
  * are closed.
  */
 import { randomUUID } from 'node:crypto';
+import type { ServerResponse } from 'node:http';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
@@ -214,10 +215,17 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
           s.hadStream = true;
           res = await primeStream(req, res, sessionId);
         }
-        return trackResponse(res, () => {
+        const done = () => {
           s.open -= 1;
           s.lastActivity = now();
-        });
+        };
+        // On a Node server, the socket's end tells when the response is over, without wrapping its body.
+        const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+        if (outgoing) {
+          outgoing.once('close', done);
+          return res;
+        }
+        return trackResponse(res, done);
       }
       if (req.method !== 'POST') {
         return jsonRpcError(400, -32000, 'Bad Request: Mcp-Session-Id header is required');
