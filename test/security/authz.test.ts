@@ -13,6 +13,7 @@ import {
   codeOf,
   connect,
   type Fixture,
+  type Harness,
   harness,
   initializeBody,
   MCP_HEADERS,
@@ -431,4 +432,165 @@ describe('MCP session identity', () => {
       await h.close();
     }
   });
+});
+
+interface BoardCase {
+  path: (f: Fixture) => string;
+  /** Form fields for a POST action. */
+  form?: (f: Fixture) => Record<string, string>;
+  who: Partial<Record<Actor, Outcome>>;
+  /** A live event stream: check the status, do not read to the end. */
+  stream?: boolean;
+}
+
+/** Every board route that shows or changes a team's data (`METHOD /path` as registered). */
+const BOARD_MATRIX: Record<string, BoardCase> = {
+  'GET /': { path: () => '/', who: { alice: 'ok', mallory: 'isolated' } },
+  'GET /events': { path: () => '/events', stream: true, who: { alice: 'ok' } },
+  'GET /t/:team/events': { path: () => '/t/default/events', stream: true, who: { alice: 'ok', mallory: 'not_found' } },
+  'GET /t/:team': { path: () => '/t/default', who: { alice: 'ok', mallory: 'not_found' } },
+  'GET /t/:team/tasks/:ref': {
+    path: (f) => `/t/default/tasks/${f.t1.number}`,
+    who: { bob: 'ok', mallory: 'not_found' },
+  },
+  'GET /t/:team/agents': { path: () => '/t/default/agents', who: { alice: 'ok', mallory: 'not_found' } },
+  'GET /t/:team/threads': {
+    path: () => '/t/default/threads',
+    who: { alice: 'ok', carol: 'private', mallory: 'not_found' },
+  },
+  'GET /t/:team/threads/:id': {
+    path: (f) => `/t/default/threads/${f.direct}`,
+    who: { bob: 'ok', admin: 'ok', carol: 'not_found', mallory: 'not_found' },
+  },
+  'GET /t/:team/reviews': { path: () => '/t/default/reviews', who: { rita: 'ok', mallory: 'not_found' } },
+  'POST /t/:team/tasks': {
+    path: () => '/t/default/tasks',
+    form: () => ({ title: 'From the board' }),
+    who: { alice: 'ok', mallory: 'not_found' },
+  },
+  'POST /t/:team/tasks/:ref/comment': {
+    path: (f) => `/t/default/tasks/${f.t1.id}/comment`,
+    form: () => ({ message: 'a comment' }),
+    who: { bob: 'ok', mallory: 'not_found' },
+  },
+  'POST /t/:team/tasks/:ref/delegate': {
+    path: (f) => `/t/default/tasks/${f.t1.id}/delegate`,
+    form: () => ({ to: 'carol' }),
+    who: { alice: 'ok', bob: 'forbidden', mallory: 'not_found' },
+  },
+  'POST /t/:team/tasks/:ref/release': {
+    path: (f) => `/t/default/tasks/${f.t1.id}/release`,
+    form: () => ({}),
+    who: { alice: 'ok', admin: 'ok', bob: 'forbidden', mallory: 'not_found' },
+  },
+  'POST /t/:team/tasks/:ref/cancel': {
+    path: (f) => `/t/default/tasks/${f.t1.id}/cancel`,
+    form: () => ({}),
+    who: { alice: 'ok', bob: 'forbidden', mallory: 'not_found' },
+  },
+  'POST /t/:team/reviews/:id': {
+    path: (f) => `/t/default/reviews/${f.review}`,
+    form: () => ({ verdict: 'approved' }),
+    who: { rita: 'ok', alice: 'forbidden', bob: 'forbidden', mallory: 'not_found' },
+  },
+  'POST /t/:team/messages': {
+    path: () => '/t/default/messages',
+    form: () => ({ to: 'bob', message: 'from the board' }),
+    who: { alice: 'ok', mallory: 'not_found' },
+  },
+  'POST /t/:team/threads/:id/reply': {
+    path: (f) => `/t/default/threads/${f.direct}/reply`,
+    form: () => ({ message: 'a reply' }),
+    who: { bob: 'ok', carol: 'not_found', mallory: 'not_found' },
+  },
+};
+
+/** Board routes anyone may reach: choosing a name, logging in and out, static files. */
+const PUBLIC_BOARD = [
+  'GET /welcome',
+  'POST /welcome',
+  'POST /welcome/forget',
+  'GET /login',
+  'POST /login',
+  'POST /logout',
+  'GET /static/:file',
+  'GET /healthz',
+];
+
+const CSRF = 'csrf-token-for-the-authz-matrix';
+
+describe('board authorization matrix (token mode)', () => {
+  it('has a row for every board route that is not public', async () => {
+    const h = await harness();
+    const keys = h.sb.app.routes
+      .filter((r) => r.method !== 'ALL' && !r.path.startsWith('/api/') && !r.path.startsWith('/mcp'))
+      .map((r) => `${r.method} ${r.path}`)
+      .filter((k) => !PUBLIC_BOARD.includes(k));
+    await h.close();
+    expect(Object.keys(BOARD_MATRIX).sort()).toEqual([...new Set(keys)].sort());
+  });
+
+  for (const [key, row] of Object.entries(BOARD_MATRIX)) {
+    const method = key.split(' ')[0] as string;
+    it(`${key}: login, other teammates and other teams`, async () => {
+      const visit = async (h: Harness, f: Fixture, token: string | undefined) => {
+        const headers: Record<string, string> = {
+          cookie: `sb_csrf=${CSRF}${token ? `; sb_token=${token}` : ''}`,
+          'x-csrf-token': CSRF,
+          origin: 'http://127.0.0.1',
+        };
+        if (method === 'POST') headers['content-type'] = 'application/x-www-form-urlencoded';
+        const res = await h.request(row.path(f), {
+          method,
+          headers,
+          ...(method === 'POST' && { body: new URLSearchParams(row.form?.(f) ?? {}).toString() }),
+        });
+        if (row.stream && res.status === 200) {
+          await res.body?.cancel();
+          return { status: res.status, text: '', location: null };
+        }
+        return { status: res.status, text: await res.text(), location: res.headers.get('location') };
+      };
+      const h = await harness({ auth: 'token' });
+      try {
+        const f = await seed(h.deps);
+        const before = snapshot(h.opened.sqlite);
+        // Without a valid login: sent to the login page, shown nothing, nothing changed.
+        for (const token of [undefined, 'sb_not-a-real-token', f.revoked]) {
+          const r = await visit(h, f, token);
+          expect(r.status, `${key} with ${token ?? 'no token'}`).toBe(303);
+          expect(r.location).toMatch(/^\/login/);
+          for (const s of f.secrets.slice(0, 8)) expect(r.text).not.toContain(s);
+        }
+        expect(snapshot(h.opened.sqlite)).toBe(before);
+        for (const [actor, outcome] of Object.entries(row.who) as [Actor, Outcome][]) {
+          if (outcome === 'ok') continue;
+          const pre = snapshot(h.opened.sqlite);
+          const r = await visit(h, f, f.tokens[actor]);
+          if (outcome === 'isolated' || outcome === 'private') {
+            expect(r.status, `${key} as ${actor}`).toBe(200);
+            expectSeen(outcome, r.text, f, `${key} as ${actor}`);
+          } else {
+            expect(r.status, `${key} as ${actor}: ${r.text.slice(0, 300)}`).toBe(STATUS[outcome]);
+            expect(snapshot(h.opened.sqlite), `${key} as ${actor} changed state`).toBe(pre);
+          }
+        }
+      } finally {
+        await h.close();
+      }
+      for (const [actor, outcome] of Object.entries(row.who) as [Actor, Outcome][]) {
+        if (outcome !== 'ok') continue;
+        const w = await harness({ auth: 'token' });
+        try {
+          const f = await seed(w.deps);
+          const before = snapshot(w.opened.sqlite);
+          const r = await visit(w, f, f.tokens[actor]);
+          expect(r.status, `${key} as ${actor}: ${r.text.slice(0, 300)}`).toBe(method === 'POST' ? 303 : 200);
+          if (method === 'POST') expect(snapshot(w.opened.sqlite), `${key} as ${actor} did nothing`).not.toBe(before);
+        } finally {
+          await w.close();
+        }
+      }
+    });
+  }
 });
