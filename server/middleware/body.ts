@@ -18,19 +18,27 @@ export const MAX_JSON_DEPTH = 64;
 /** Refuses bodies larger than `limits.maxRequestBytes` with 413 `too_large`. */
 export function sizeGuard(deps: AppDeps): MiddlewareHandler {
   const max = deps.limits.maxRequestBytes ?? DEFAULT_LIMITS.maxRequestBytes;
-  return bodyLimit({
-    maxSize: max,
-    onError: (c) =>
-      errorResponse(
-        c,
-        new DomainError(
-          'too_large',
-          `request body is larger than ${max} bytes, the limit (SWITCHBOARD_MAX_REQUEST_BYTES)`,
-          { limit: max },
-        ),
-        deps.logger,
+  const tooLarge = (c: Context) =>
+    errorResponse(
+      c,
+      new DomainError(
+        'too_large',
+        `request body is larger than ${max} bytes, the limit (SWITCHBOARD_MAX_REQUEST_BYTES)`,
+        { limit: max },
       ),
-  });
+      deps.logger,
+    );
+  const streamed = bodyLimit({ maxSize: max, onError: tooLarge });
+  return (c, next) => {
+    // A declared length is enforced by the HTTP parser, so the header decides; no length and no
+    // chunked encoding means no body. Only chunked bodies need counting as they stream (hono's
+    // bodyLimit, which would otherwise turn every request into a web stream).
+    if (!c.req.header('transfer-encoding')) {
+      const length = c.req.header('content-length');
+      return length !== undefined && Number(length) > max ? Promise.resolve(tooLarge(c)) : next();
+    }
+    return streamed(c, next);
+  };
 }
 
 /**

@@ -4,6 +4,7 @@
  * finish what it acknowledged and stop. Standing MCP streams (GET /mcp) are not counted: they
  * end when their sessions close.
  */
+import type { ServerResponse } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
 import { errorResponse } from '../api/errors.js';
 import type { AppDeps } from '../deps.js';
@@ -45,6 +46,15 @@ export function createDrain(deps: AppDeps): Drain {
     try {
       await next();
       const standing = c.req.method === 'GET' && c.req.path === '/mcp';
+      // On a Node server the response's close event says when it is over; reading `c.res.body`
+      // and re-wrapping it would turn every cheap string response into a web stream.
+      const outgoing = (c.env as { outgoing?: ServerResponse } | undefined)?.outgoing;
+      if (outgoing && !standing) {
+        tracked = true;
+        if (outgoing.writableFinished || outgoing.destroyed) done();
+        else outgoing.once('close', done);
+        return;
+      }
       const body = c.res.body;
       if (body && !standing) {
         const reader = body.getReader();
