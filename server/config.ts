@@ -20,6 +20,8 @@ const Env = z.object({
   SWITCHBOARD_SYNCHRONOUS: z.enum(['NORMAL', 'FULL']).default('NORMAL'),
   SWITCHBOARD_LEASE_MS: int(DEFAULT_LIMITS.leaseMs, 1000),
   SWITCHBOARD_SESSION_IDLE_MS: int(30 * 60_000, 1000),
+  /** A session that lost its GET stream and did not reconnect within this is closed (its agent goes offline). */
+  SWITCHBOARD_SESSION_GRACE_MS: int(60_000, 100),
   SWITCHBOARD_MAX_BODY_CHARS: int(DEFAULT_LIMITS.maxBodyChars),
   SWITCHBOARD_MAX_TITLE_CHARS: int(DEFAULT_LIMITS.maxTitleChars),
   SWITCHBOARD_MAX_RECIPIENTS: int(DEFAULT_LIMITS.maxRecipients),
@@ -56,6 +58,8 @@ export interface Config {
   synchronous: 'NORMAL' | 'FULL';
   /** Idle MCP sessions (no request for this long, ms) are closed. */
   sessionIdleMs: number;
+  /** Sessions whose client lost its GET stream are closed after this long without it (ms). */
+  sessionGraceMs: number;
   limits: Limits;
   /** `Host` names and `Origin`s accepted besides loopback and the server's own origin. */
   origins: OriginPolicy;
@@ -103,6 +107,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     logLevel: e.SWITCHBOARD_LOG_LEVEL,
     synchronous: e.SWITCHBOARD_SYNCHRONOUS,
     sessionIdleMs: e.SWITCHBOARD_SESSION_IDLE_MS,
+    sessionGraceMs: e.SWITCHBOARD_SESSION_GRACE_MS,
     limits: {
       leaseMs: e.SWITCHBOARD_LEASE_MS,
       maxBodyChars: e.SWITCHBOARD_MAX_BODY_CHARS,

@@ -51,6 +51,7 @@ async function main(): Promise<void> {
     auth: config.auth,
     limits: config.limits,
     sessionIdleMs: config.sessionIdleMs,
+    sessionGraceMs: config.sessionGraceMs,
     origins: config.origins,
   };
   try {
