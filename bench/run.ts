@@ -1,7 +1,8 @@
 /**
  * `npm run bench`: runs every `bench/*.bench.ts` in turn, each in its own process (each starts
  * its own server process), then prints one table of figures beside their targets and writes
- * them, with the machine's size, to `bench/results/latest.json` (and a timestamped copy).
+ * them, with the machine's size, to `bench/results/latest.json` (and a timestamped copy) and
+ * as a Markdown table to `bench/results/latest.md`.
  * Not a test: a missed target is reported, not failed. `npm run bench -- delivery` runs the
  * benches whose file name contains "delivery".
  */
@@ -76,5 +77,12 @@ mkdirSync(resultsDir, { recursive: true });
 const doc = { at: new Date().toISOString(), machine, rows, failed };
 writeFileSync(join(resultsDir, 'latest.json'), `${JSON.stringify(doc, null, 2)}\n`);
 writeFileSync(join(resultsDir, `${doc.at.replace(/[:.]/g, '-')}.json`), `${JSON.stringify(doc, null, 2)}\n`);
+// The same table in Markdown, for docs/benchmarks.md.
+const md = [
+  `| ${header.slice(0, 3).join(' | ')} | |`,
+  '|---|---|---|---|',
+  ...table.map((r) => `| ${r.map((c) => c.replace(/\|/g, '\\|')).join(' | ')} |`),
+].join('\n');
+writeFileSync(join(resultsDir, 'latest.md'), `${md}\n`);
 console.log(`\nWrote ${join('bench', 'results', 'latest.json')}`);
 process.exitCode = failed.length ? 1 : 0;
