@@ -5,7 +5,9 @@
 import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
 import type { Db } from './db/connection.js';
+import type { OriginPolicy } from './middleware/origin.js';
 import type { Limits } from './ops/context.js';
+import type { Guards } from './ops/rate-limit.js';
 
 export interface AppDeps {
   db: Db;
@@ -18,4 +20,8 @@ export interface AppDeps {
   /** A session whose client lost its GET stream is closed after this long without it coming back (ms; default 60 s). */
   sessionGraceMs?: number;
   now?: () => number;
+  /** In-memory per-agent limiters; `createApp` makes them when absent. */
+  guards?: Guards;
+  /** Accepted `Host` names and `Origin`s besides loopback and the server's own origin. */
+  origins?: OriginPolicy;
 }
