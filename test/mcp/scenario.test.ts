@@ -196,7 +196,7 @@ describe('claim races', () => {
     const losers = results.filter((r) => r.isError);
     expect(winners).toHaveLength(1);
     expect(losers).toHaveLength(19);
-    const owner = (winners[0]?.structuredContent as { owner: string }).owner;
+    const owner = (winners[0]!.structuredContent as { owner: string }).owner;
     for (const l of losers) {
       expect((l.structuredContent as { error: { code: string; details: { holder: string } } }).error).toMatchObject({
         code: 'conflict',
