@@ -14,7 +14,7 @@ import { type Agent, type Review, type Task, toReview } from './mappers.js';
 import { checkBodySize } from './messages.js';
 import { BodyText, parseInput, TaskRef } from './schemas.js';
 import { blockersOf, describeTasks, loadTask, resolveTaskRow } from './task-read.js';
-import { announceReadyDependents, finish, notifyTask, recordEvent } from './tasks.js';
+import { announceReadyDependents, finish, notifyTask, recordEvent } from './task-support.js';
 
 const ReviewerSpec = z
   .string()

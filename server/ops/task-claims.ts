@@ -1,0 +1,204 @@
+/**
+ * Claims and leases: claim a task (or the best ready one) with one conditional UPDATE, release
+ * it, and return tasks whose lease ran out to the pool (DESIGN.md, Task lifecycle: Claim, Lease).
+ */
+import { z } from 'zod';
+import type { TaskRow } from '../db/schema.js';
+import { DomainError } from '../errors.js';
+import { systemAgent } from './agents.js';
+import { type Ctx, requireActor, withTx } from './context.js';
+import type { Agent, Task } from './mappers.js';
+import { parseInput, ShortText, TaskRef } from './schemas.js';
+import { blockersOf, describeTasks, loadTask, resolveTaskRow } from './task-read.js';
+import {
+  assertOwner,
+  Labels,
+  nameOf,
+  notBlocked,
+  notifyTask,
+  recordEvent,
+  ref,
+  teamMemberIds,
+  UNCLAIMED,
+  updateIf,
+} from './task-support.js';
+
+export const ClaimTask = z.strictObject({
+  task: TaskRef.optional().describe('omit to claim the highest-priority ready task'),
+  labels: Labels.optional().describe('with no task: only tasks carrying all these labels'),
+});
+
+/**
+ * Claims a task for the actor: one conditional UPDATE (open, unowned, not reserved for
+ * someone else, not blocked). Without `task`, claims the highest-priority ready task (those
+ * reserved for the actor first) matching `labels`. Claiming a task you already hold succeeds.
+ * The claim is a lease kept alive by the owner's activity (`limits.leaseMs`).
+ * Errors: `conflict` naming the holder, the blockers, the reservation or the status;
+ * `not_found` for an unknown task or when nothing is ready.
+ */
+export async function claimTask(ctx: Ctx, input: unknown): Promise<Task> {
+  const p = parseInput(ClaimTask, input);
+  const me = requireActor(ctx);
+  return withTx(ctx, async (tx) => {
+    if (p.task !== undefined) {
+      const row = await resolveTaskRow(tx, me.teamId, p.task);
+      if (row.owner_id === me.id && row.status === 'in_progress') return loadTask(tx, row);
+      const won = await tryClaim(tx, me, row.id);
+      if (won) return loadTask(tx, won);
+      throw await explainClaimMiss(tx, me, row.id);
+    }
+    let q = tx.db
+      .selectFrom('tasks')
+      .select('id')
+      .where('team_id', '=', me.teamId)
+      .where('status', '=', 'open')
+      .where('owner_id', 'is', null)
+      .where((eb) => eb.or([eb('assignee_id', 'is', null), eb('assignee_id', '=', me.id)]))
+      .where(notBlocked);
+    for (const label of p.labels ?? []) {
+      q = q.where('id', 'in', (eb) => eb.selectFrom('task_labels').select('task_id').where('label', '=', label));
+    }
+    const candidates = await q
+      .orderBy((eb) => eb.case().when('assignee_id', '=', me.id).then(0).else(1).end())
+      .orderBy('priority_rank', 'desc')
+      .orderBy('number', 'asc')
+      .limit(10)
+      .execute();
+    for (const c of candidates) {
+      const won = await tryClaim(tx, me, c.id);
+      if (won) return loadTask(tx, won);
+    }
+    const labels = p.labels?.length ? ` with labels ${p.labels.join(', ')}` : '';
+    throw new DomainError('not_found', `no ready task${labels} to claim (see task_list {ready:true})`);
+  });
+}
+
+async function tryClaim(tx: Ctx, me: Agent, taskId: string): Promise<TaskRow | null> {
+  const now = tx.now();
+  const won = await updateIf(
+    tx,
+    taskId,
+    { status: 'in_progress', owner_id: me.id, claimed_at: now, lease_expires_at: now + tx.limits.leaseMs },
+    (eb) =>
+      eb.and([
+        eb('status', '=', 'open'),
+        eb('owner_id', 'is', null),
+        eb.or([eb('assignee_id', 'is', null), eb('assignee_id', '=', me.id)]),
+        notBlocked(eb),
+      ]),
+  );
+  if (won) await recordEvent(tx, won, 'claimed', { owner: me.name, leaseExpiresAt: won.lease_expires_at });
+  return won;
+}
+
+/** Why a claim on `taskId` missed: held, reserved, blocked, or finished. */
+async function explainClaimMiss(tx: Ctx, me: Agent, taskId: string): Promise<DomainError> {
+  const row = await tx.db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirstOrThrow();
+  if (row.owner_id) {
+    const holder = await nameOf(tx, row.owner_id);
+    return new DomainError('conflict', `${ref(row)} is already held by ${holder} (${row.status})`, {
+      holder,
+      status: row.status,
+    });
+  }
+  if (row.status !== 'open') {
+    return new DomainError('conflict', `${ref(row)} is ${row.status}; only open tasks can be claimed`, {
+      status: row.status,
+    });
+  }
+  if (row.assignee_id && row.assignee_id !== me.id) {
+    const who = await nameOf(tx, row.assignee_id);
+    return new DomainError('conflict', `${ref(row)} is reserved for ${who}`, { assignee: who });
+  }
+  const blockers = await blockersOf(tx, row.id);
+  return new DomainError('conflict', `${ref(row)} is blocked by ${describeTasks(blockers)}`, {
+    blockedBy: blockers,
+  });
+}
+
+export const ReleaseTask = z.strictObject({
+  task: TaskRef,
+  note: ShortText(2000).optional().describe('why, and what state you leave it in'),
+});
+
+/**
+ * Gives a held task back: status open, no owner (a reservation for the releaser is dropped).
+ * The owner, a human or a team admin may release. Tells the creator.
+ * Errors: `forbidden` (not the owner), `conflict` (not in progress).
+ */
+export async function releaseTask(ctx: Ctx, input: unknown): Promise<Task> {
+  const p = parseInput(ReleaseTask, input);
+  const me = requireActor(ctx);
+  return withTx(ctx, async (tx) => {
+    const row = await resolveTaskRow(tx, me.teamId, p.task);
+    await assertOwner(tx, row, 'release');
+    if (row.status !== 'in_progress') {
+      throw new DomainError('conflict', `${ref(row)} is ${row.status}; only a task in progress can be released`);
+    }
+    const prevOwner = row.owner_id;
+    const next = await updateIf(
+      tx,
+      row.id,
+      {
+        ...UNCLAIMED,
+        ...(row.assignee_id === prevOwner && { assignee_id: null }),
+      },
+      (eb) => eb.and([eb('status', '=', 'in_progress'), eb('version', '=', row.version)]),
+    );
+    if (!next) throw new DomainError('conflict', `${ref(row)} changed while releasing; try again`);
+    await recordEvent(tx, next, 'released', { note: p.note ?? null, previousOwner: await nameOf(tx, prevOwner) });
+    await notifyTask(tx, next, `${me.name} released ${ref(next)}; it is open again.${p.note ? `\n\n${p.note}` : ''}`, [
+      next.creator_id,
+      prevOwner,
+    ]);
+    return loadTask(tx, next);
+  });
+}
+
+/**
+ * Returns every in-progress task whose lease ran out to `open` (keeping its assignee, so a
+ * reserved task goes back to that agent), logs `lease_expired` (no actor: the server did it),
+ * and tells the creator, the previous owner (who finds it in its inbox when it comes back) and
+ * the team, from the team's system agent. Returns the number of tasks expired.
+ */
+export async function expireLeases(ctx: Ctx): Promise<number> {
+  const now = ctx.now();
+  const due = await ctx.db
+    .selectFrom('tasks')
+    .selectAll()
+    .where('status', '=', 'in_progress')
+    .where('lease_expires_at', '<', now)
+    .limit(500)
+    .execute();
+  let expired = 0;
+  for (const row of due) {
+    const done = await withTx({ ...ctx, actor: null }, async (tx) => {
+      const next = await updateIf(
+        tx,
+        row.id,
+        {
+          ...UNCLAIMED,
+        },
+        (eb) => eb.and([eb('status', '=', 'in_progress'), eb('lease_expires_at', '<', now)]),
+      );
+      if (!next) return false;
+      const prevOwner = await nameOf(tx, row.owner_id);
+      await recordEvent(tx, next, 'lease_expired', {
+        previousOwner: prevOwner,
+        leaseExpiredAt: row.lease_expires_at,
+      });
+      const system = await systemAgent(tx, row.team_id);
+      await notifyTask(
+        { ...tx, actor: system },
+        next,
+        `The claim of ${prevOwner} on ${ref(next)} expired after no activity; the task is open again${
+          next.assignee_id ? ' (still reserved for its assignee)' : ''
+        }.`,
+        [...(await teamMemberIds(tx, row.team_id)), row.owner_id],
+      );
+      return true;
+    });
+    if (done) expired += 1;
+  }
+  return expired;
+}
