@@ -1,6 +1,8 @@
 /** Operation-test helpers: a fresh migrated in-memory database per test, a settable clock. */
+import { expect } from 'vitest';
 import { type Bus, type BusEvent, createBus } from '../../server/bus.js';
 import { type OpenedDatabase, openMemoryDatabase } from '../../server/db/connection.js';
+import { DomainError } from '../../server/errors.js';
 import { upsertAgent } from '../../server/ops/agents.js';
 import { type Ctx, createCtx, type Limits } from '../../server/ops/context.js';
 import type { Agent } from '../../server/ops/mappers.js';
@@ -51,4 +53,18 @@ export async function createWorld(limits: Partial<Limits> = {}): Promise<TestWor
     close: () => opened.close(),
   };
   return world;
+}
+
+/** Awaits `p`, expecting a DomainError with `code` (and a message matching `text`); returns it. */
+export async function rejects(p: Promise<unknown>, code: string, text?: string | RegExp): Promise<DomainError> {
+  const err = await p.then(
+    () => {
+      throw new Error(`expected a DomainError (${code})`);
+    },
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(DomainError);
+  expect((err as DomainError).code).toBe(code);
+  if (text) expect((err as DomainError).message).toMatch(text);
+  return err as DomainError;
 }

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DomainError } from '../../server/errors.js';
 import { joinTeam, listTeammates, setSummary, whoami } from '../../server/ops/agents.js';
 import {
   ackMessages,
@@ -9,7 +8,7 @@ import {
   sendMessage,
   unreadCount,
 } from '../../server/ops/messages.js';
-import { createWorld, type TestWorld } from '../helpers/ctx.js';
+import { createWorld, rejects, type TestWorld } from '../helpers/ctx.js';
 
 let w: TestWorld;
 beforeEach(async () => {
@@ -18,19 +17,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await w.close();
 });
-
-async function rejects(p: Promise<unknown>, code: string, text?: string | RegExp): Promise<DomainError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a DomainError');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DomainError);
-  expect((err as DomainError).code).toBe(code);
-  if (text) expect((err as DomainError).message).toMatch(text);
-  return err as DomainError;
-}
 
 describe('joining and the roster', () => {
   it('creates the agent (and a new team) on join, and updates fields on rejoin', async () => {

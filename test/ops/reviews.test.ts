@@ -1,10 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DomainError } from '../../server/errors.js';
 import type { Agent, Task } from '../../server/ops/mappers.js';
 import { checkMessages } from '../../server/ops/messages.js';
 import { listReviews, reassignReview, requestReview, submitReview } from '../../server/ops/reviews.js';
 import { claimTask, completeTask, createTask, getTask, updateTask } from '../../server/ops/tasks.js';
-import { createWorld, type TestWorld } from '../helpers/ctx.js';
+import { createWorld, rejects, type TestWorld } from '../helpers/ctx.js';
 
 let w: TestWorld;
 let lead: Agent;
@@ -25,19 +24,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await w.close();
 });
-
-async function rejects(p: Promise<unknown>, code: string, text?: string | RegExp): Promise<DomainError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a DomainError');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DomainError);
-  expect((err as DomainError).code).toBe(code);
-  if (text) expect((err as DomainError).message).toMatch(text);
-  return err as DomainError;
-}
 
 const inboxOf = async (a: Agent) => (await checkMessages(w.as(a), { limit: 100 })).messages;
 

@@ -1,5 +1,4 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { DomainError } from '../../server/errors.js';
 import { touchActivity } from '../../server/ops/agents.js';
 import type { Agent } from '../../server/ops/mappers.js';
 import { checkMessages } from '../../server/ops/messages.js';
@@ -18,7 +17,7 @@ import {
   respondHandoff,
   updateTask,
 } from '../../server/ops/tasks.js';
-import { createWorld, type TestWorld } from '../helpers/ctx.js';
+import { createWorld, rejects, type TestWorld } from '../helpers/ctx.js';
 
 let w: TestWorld;
 let lead: Agent;
@@ -35,19 +34,6 @@ beforeEach(async () => {
 afterEach(async () => {
   await w.close();
 });
-
-async function rejects(p: Promise<unknown>, code: string, text?: string | RegExp): Promise<DomainError> {
-  const err = await p.then(
-    () => {
-      throw new Error('expected a DomainError');
-    },
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(DomainError);
-  expect((err as DomainError).code).toBe(code);
-  if (text) expect((err as DomainError).message).toMatch(text);
-  return err as DomainError;
-}
 
 const inboxOf = async (a: Agent) => (await checkMessages(w.as(a), { limit: 100 })).messages;
 const eventsOf = async (ref: string | number) => (await getTask(w.as(lead), { task: ref })).events.map((e) => e.type);
