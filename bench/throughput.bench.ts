@@ -47,8 +47,9 @@ async function measured(server: ServerProcess, loops: number, send: (loop: numbe
   };
 }
 
+/** The rate, and what the server's CPU per call means: calls per second one fully busy core would carry. */
 const figureOf = (m: Awaited<ReturnType<typeof measured>>, unit: string) =>
-  `${fmt(m.rate)} ${unit} (server CPU ${fmt(m.serverUsPerSend)} µs/send, ${fmt(m.serverCores)} cores busy; client CPU ${fmt(m.clientUsPerSend)} µs/send; ${m.errors} errors)`;
+  `${fmt(m.rate)} ${unit} (server CPU ${fmt(m.serverUsPerSend)} µs/call ≈ ${fmt(1e6 / m.serverUsPerSend)}/s per core, ${fmt(m.serverCores)} cores busy; client CPU ${fmt(m.clientUsPerSend)} µs/call; ${m.errors} errors)`;
 
 /** Runs `loops` concurrent send loops for `seconds`; returns completed sends and errors. */
 async function drive(loops: number, seconds: number, send: (loop: number) => Promise<void>) {
@@ -129,6 +130,44 @@ async function api(clients: number): Promise<BenchRow> {
   }
 }
 
+/**
+ * The floor under both: the same 16 loops doing no work at all, an MCP `ping` (HTTP, the SDK
+ * transport, JSON-RPC) and `GET /healthz` (HTTP and the middleware only). No targets: they show
+ * what the machine and the stack cost before Switchboard does anything.
+ */
+async function floor(): Promise<BenchRow[]> {
+  const server = await startServerProcess();
+  try {
+    const agents = await connectMany(server.url, 'pinger-', 16);
+    const ping = await measured(server, 16, (i) => (agents[i] as (typeof agents)[number]).client.ping().then(() => {}));
+    await Promise.all(agents.map((a) => a.close()));
+    const http = Array.from({ length: 16 }, () => apiClient(server.url, null, 2));
+    const health = await measured(server, 16, async (i) => {
+      const r = await (http[i] as ReturnType<typeof apiClient>).call('GET', '/../../healthz');
+      if (r.status !== 200) throw new Error(`HTTP ${r.status}`);
+    });
+    for (const h of http) h.close();
+    return [
+      {
+        bench: 'throughput',
+        name: 'floor: MCP ping (no tool), 16 clients',
+        values: { perSecond: ping.rate, ...ping },
+        unit: 'calls/s',
+        figure: figureOf(ping, 'calls/s'),
+      },
+      {
+        bench: 'throughput',
+        name: 'floor: GET /healthz (no work), 16 clients',
+        values: { perSecond: health.rate, ...health },
+        unit: 'requests/s',
+        figure: figureOf(health, 'requests/s'),
+      },
+    ];
+  } finally {
+    await server.stop();
+  }
+}
+
 const rows: BenchRow[] = [];
 for (const n of [1, 16]) {
   rows.push(await mcp(n));
@@ -138,5 +177,6 @@ for (const n of [1, 16]) {
   rows.push(await api(n));
   await sleep(200);
 }
+rows.push(...(await floor()));
 report(rows);
 process.exit(0);
