@@ -7,7 +7,8 @@
 import { type BenchRow, connectMany, fmt, type McpAgent, report, sleep, startServerProcess } from './lib.js';
 
 const SESSIONS = Number(process.env.BENCH_SESSIONS ?? 1000);
-const IDLE_SECONDS = 10;
+/** Long enough to cover a full cycle of progress notifications (20 s) and SSE keep-alives (30 s). */
+const IDLE_SECONDS = 35;
 
 const server = await startServerProcess();
 const rows: BenchRow[] = [];
