@@ -195,6 +195,7 @@ export async function runStdioBridge(
     try {
       await http.send(m);
     } catch (err) {
+      let last = err;
       if (initialize && !isInitializeRequest(m) && lostSession(err)) {
         reconnecting ??= reconnect().finally(() => {
           reconnecting = null;
@@ -204,14 +205,14 @@ export async function runStdioBridge(
           await http.send(m);
           return;
         } catch (again) {
-          err = again;
+          last = again;
         }
       }
       if (isJSONRPCRequest(m)) {
         void toClient({
           jsonrpc: '2.0',
           id: m.id,
-          error: { code: -32603, message: `Switchboard is unreachable: ${(err as Error).message}` },
+          error: { code: -32603, message: `Switchboard is unreachable: ${(last as Error).message}` },
         });
       }
     }
