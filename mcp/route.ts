@@ -10,11 +10,13 @@ import type { ServerResponse } from 'node:http';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
-import { Hono } from 'hono';
+import { type Context, Hono } from 'hono';
 import { STATUS } from '../server/api/errors.js';
 import type { AppDeps } from '../server/deps.js';
 import { isDomainError } from '../server/errors.js';
 import { baseCtx, namedAgent, resolveIdentity } from '../server/identity.js';
+import { checkedBody } from '../server/middleware/body.js';
+import { trackResponse } from '../server/middleware/track-response.js';
 import { agentKey, releaseSession, type SessionHold } from '../server/ops/rate-limit.js';
 import { endSession, startSession, updateSession } from '../server/ops/sessions.js';
 import { createEventLog, type EventLog, GET_STREAM } from './event-store.js';
@@ -69,39 +71,19 @@ function jsonRpcError(status: number, code: number, message: string, headers: Re
   });
 }
 
-/** Wraps a streaming response so `onEnd` runs once when it finishes or the client goes away. */
-function trackResponse(res: Response, onEnd: () => void): Response {
-  if (!res.body) {
-    onEnd();
-    return res;
+/**
+ * The transport's `parsedBody` option for a POST whose body `jsonGuard` already read (its
+ * stream is spent), so the body is not read twice. Text that is not JSON is left to the
+ * transport, which answers it with its own parse error as before.
+ */
+function postedJson(c: Context): { parsedBody: unknown } | undefined {
+  const text = checkedBody(c);
+  if (text === undefined) return undefined;
+  try {
+    return { parsedBody: JSON.parse(text) };
+  } catch {
+    return undefined;
   }
-  const reader = res.body.getReader();
-  let ended = false;
-  const end = () => {
-    if (!ended) {
-      ended = true;
-      onEnd();
-    }
-  };
-  const body = new ReadableStream<Uint8Array>({
-    async pull(controller) {
-      try {
-        const r = await reader.read();
-        if (r.done) {
-          end();
-          controller.close();
-        } else controller.enqueue(r.value);
-      } catch (err) {
-        end();
-        controller.error(err);
-      }
-    },
-    cancel(reason) {
-      end();
-      return reader.cancel(reason);
-    },
-  });
-  return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
 }
 
 export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
@@ -210,7 +192,7 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
         }
         s.lastActivity = now();
         s.open += 1;
-        let res = await s.transport.handleRequest(req);
+        let res = await s.transport.handleRequest(req, postedJson(c));
         if (req.method === 'GET' && res.ok && res.body) {
           s.hadStream = true;
           res = await primeStream(req, res, sessionId);
@@ -232,7 +214,7 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
       }
       let body: unknown;
       try {
-        body = await req.json();
+        body = await c.req.json();
       } catch {
         return jsonRpcError(400, -32700, 'Parse error: body must be JSON');
       }

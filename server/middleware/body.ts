@@ -124,8 +124,22 @@ export function jsonGuard(deps: AppDeps): MiddlewareHandler {
         'request body has an unpaired UTF-16 surrogate escape (\\uD800-\\uDFFF): not valid Unicode text',
       );
     }
-    // The body stream is spent; hand later handlers (and the MCP transport) a fresh copy.
-    c.req.raw = new Request(raw, { body: bytes });
+    // The body stream is spent. Rather than rebuild a Request around it, hand the checked text
+    // on: Hono's body readers (`c.req.text()`, `c.req.json()`) serve it from their cache, and
+    // the MCP route gives it to its transport already parsed (`checkedBody`).
+    checked.set(raw, text);
+    (c.req.bodyCache as { text?: Promise<string> }).text = Promise.resolve(text);
     return next();
   };
+}
+
+/** Request bodies `jsonGuard` has read and checked, by request. */
+const checked = new WeakMap<Request, string>();
+
+/**
+ * The body text `jsonGuard` read and checked for this request (its stream is spent by then),
+ * or undefined when the guard did not read one (no body, or a method without one).
+ */
+export function checkedBody(c: Context): string | undefined {
+  return checked.get(c.req.raw);
 }
