@@ -9,6 +9,7 @@ import type { MiddlewareHandler } from 'hono';
 import { errorResponse } from '../api/errors.js';
 import type { AppDeps } from '../deps.js';
 import { DomainError } from '../errors.js';
+import { trackResponse } from './track-response.js';
 
 export interface Drain {
   middleware: MiddlewareHandler;
@@ -55,38 +56,9 @@ export function createDrain(deps: AppDeps): Drain {
         else outgoing.once('close', done);
         return;
       }
-      const body = c.res.body;
-      if (body && !standing) {
-        const reader = body.getReader();
-        let ended = false;
-        const end = () => {
-          if (!ended) {
-            ended = true;
-            done();
-          }
-        };
+      if (c.res.body && !standing) {
         tracked = true;
-        c.res = new Response(
-          new ReadableStream<Uint8Array>({
-            async pull(controller) {
-              try {
-                const r = await reader.read();
-                if (r.done) {
-                  end();
-                  controller.close();
-                } else controller.enqueue(r.value);
-              } catch (err) {
-                end();
-                controller.error(err);
-              }
-            },
-            cancel(reason) {
-              end();
-              return reader.cancel(reason);
-            },
-          }),
-          c.res,
-        );
+        c.res = trackResponse(c.res, done);
       }
     } finally {
       if (!tracked) done();
