@@ -7,6 +7,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import type { OriginPolicy } from './middleware/origin.js';
 import { DEFAULT_LIMITS, type Limits } from './ops/context.js';
+import { AgentName } from './ops/schemas.js';
 
 const int = (def: number, min = 1) => z.coerce.number().int().min(min).default(def);
 
@@ -38,6 +39,8 @@ const Env = z.object({
   SWITCHBOARD_RETENTION_MODE: z.enum(['archive', 'delete']).default('archive'),
   /** How long shutdown waits for calls in flight before closing sessions anyway (ms). */
   SWITCHBOARD_SHUTDOWN_GRACE_MS: int(10_000, 0),
+  /** The board's human teammate name on loopback, so the board does not ask on first visit. */
+  SWITCHBOARD_BOARD_NAME: AgentName.optional(),
   /** How long a statement waits for another process's write lock before failing (ms). */
   SWITCHBOARD_BUSY_TIMEOUT_MS: int(5_000, 0),
 });
@@ -66,6 +69,8 @@ export interface Config {
   /** Retention of old messages and task events (`days: 0` keeps everything). */
   retention: { days: number; mode: 'archive' | 'delete' };
   shutdownGraceMs: number;
+  /** Local mode: the name the board uses for a person who has not chosen one. */
+  boardName: string | null;
   busyTimeoutMs: number;
 }
 
@@ -121,6 +126,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     origins: { hosts, origins: list(e.SWITCHBOARD_ALLOWED_ORIGINS) },
     retention: { days: e.SWITCHBOARD_RETENTION_DAYS, mode: e.SWITCHBOARD_RETENTION_MODE },
     shutdownGraceMs: e.SWITCHBOARD_SHUTDOWN_GRACE_MS,
+    boardName: e.SWITCHBOARD_BOARD_NAME ?? null,
     busyTimeoutMs: e.SWITCHBOARD_BUSY_TIMEOUT_MS,
   };
 }

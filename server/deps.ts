@@ -24,4 +24,6 @@ export interface AppDeps {
   guards?: Guards;
   /** Accepted `Host` names and `Origin`s besides loopback and the server's own origin. */
   origins?: OriginPolicy;
+  /** Local mode: the board's name for a person who has not picked one (`SWITCHBOARD_BOARD_NAME`). */
+  boardName?: string | null;
 }

@@ -53,6 +53,7 @@ async function main(): Promise<void> {
     sessionIdleMs: config.sessionIdleMs,
     sessionGraceMs: config.sessionGraceMs,
     origins: config.origins,
+    boardName: config.boardName,
   };
   try {
     await endStaleSessions(baseCtx(deps));

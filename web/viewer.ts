@@ -1,7 +1,7 @@
 /**
  * Who is looking at the board, following the server's auth mode:
- * - `local` (loopback): a person picks a teammate name on first visit; it is kept in a
- *   cookie and the person joins each team they open as a `human` teammate (`upsertAgent`).
+ * - `local` (loopback): a person picks a teammate name on first visit (or the server's
+ *   `SWITCHBOARD_BOARD_NAME` is used until they do); it is kept in a cookie and the person joins each team they open as a `human` teammate (`upsertAgent`).
  * - `token`: the person logs in with a token (`authenticateToken`); the token is kept in an
  *   HttpOnly cookie and re-checked on every request, so revoking it ends the login.
  */
@@ -60,7 +60,7 @@ export async function boardUser(deps: AppDeps, c: Context): Promise<BoardUser> {
   }
   const raw = getCookie(c, NAME_COOKIE);
   const parsed = raw ? AgentName.safeParse(raw) : null;
-  return { mode: 'local', name: parsed?.success ? parsed.data : null, token: null };
+  return { mode: 'local', name: parsed?.success ? parsed.data : (deps.boardName ?? null), token: null };
 }
 
 /**

@@ -26,7 +26,7 @@ export interface BoardWorld {
   close: () => Promise<void>;
 }
 
-export async function boardWorld(opts: { auth?: 'local' | 'token' } = {}): Promise<BoardWorld> {
+export async function boardWorld(opts: { auth?: 'local' | 'token'; boardName?: string } = {}): Promise<BoardWorld> {
   const opened = openMemoryDatabase();
   const clock = { now: Date.UTC(2026, 0, 1, 12, 0, 0) };
   const deps: AppDeps = {
@@ -37,6 +37,7 @@ export async function boardWorld(opts: { auth?: 'local' | 'token' } = {}): Promi
     limits: {},
     sessionIdleMs: 60_000,
     now: () => clock.now,
+    boardName: opts.boardName ?? null,
   };
   const sb = createApp(deps);
   return {

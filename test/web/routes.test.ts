@@ -54,6 +54,19 @@ describe('board routes (local mode)', () => {
     expect(me?.kind).toBe('human');
   });
 
+  it('uses the configured board name until the person picks one', async () => {
+    const named = await boardWorld({ boardName: 'lead-human' });
+    try {
+      const page = await new Browser(named.sb).get('/t/default');
+      expect(page.status).toBe(200);
+      expect(await page.text()).toContain('lead-human');
+      const me = await findAgent(createCtx(named.deps, null), 'default', 'lead-human');
+      expect(me?.kind).toBe('human');
+    } finally {
+      await named.close();
+    }
+  });
+
   it('returns only to paths on this site after choosing a name', async () => {
     await b.get('/welcome');
     for (const next of ['//evil.example/x', '/\\evil.example', 'https://evil.example']) {
