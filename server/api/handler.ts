@@ -22,7 +22,7 @@ export function agentRoute(deps: AppDeps, op: Op, status: 200 | 201 = 200) {
       );
     }
     const ctx = ctxFor(deps, identity);
-    ctx.actor = await touchActivity(ctx);
+    ctx.actor = await touchActivity(ctx, { loaded: true });
     return c.json((await op(ctx, c)) as object, status);
   };
 }

@@ -326,9 +326,11 @@ const lastWritten = new WeakMap<object, Map<string, number>>();
  * it holds (DESIGN.md, Lease: renewed by the owner's activity), at most once per
  * `ACTIVITY_WRITE_MS` per agent. Returns the actor as stored
  * now (role or summary may have changed since the connection bound it), or null without an
- * actor or when the agent no longer exists.
+ * actor or when the agent no longer exists. With `loaded: true` (the caller has just read
+ * the actor from the database, as the JSON API does per request) a call that writes nothing
+ * returns `ctx.actor` as it is instead of reading it again.
  */
-export async function touchActivity(ctx: Ctx): Promise<Agent | null> {
+export async function touchActivity(ctx: Ctx, opts: { loaded?: boolean } = {}): Promise<Agent | null> {
   const me = ctx.actor;
   if (!me) return null;
   const now = ctx.now();
@@ -341,6 +343,7 @@ export async function touchActivity(ctx: Ctx): Promise<Agent | null> {
   }
   const last = written.get(me.id);
   if (last !== undefined && now >= last && now - last < ACTIVITY_WRITE_MS) {
+    if (opts.loaded) return me;
     const fresh = await ctx.db.selectFrom('agents').selectAll().where('id', '=', me.id).executeTakeFirst();
     return fresh ? toAgent(fresh, me.team) : null;
   }

@@ -153,9 +153,12 @@ export async function sendMessage(ctx: Ctx, input: unknown): Promise<SendResult>
     }
 
     let recipientIds: string[];
+    // Rows already loaded with `to` resolution, so the recipients' presence needs no second read.
+    let resolved: RecipientRow[] | undefined;
     const toSpec = p.to === undefined ? [] : Array.isArray(p.to) ? p.to : [p.to];
     if (toSpec.length > 0) {
-      recipientIds = await resolveRecipients(tx, me, toSpec);
+      resolved = await resolveRecipientRows(tx, me, toSpec);
+      recipientIds = resolved.map((r) => r.id);
     } else if (threadId) {
       recipientIds = await threadParticipants(tx, threadId, me.id);
       if (recipientIds.length === 0) {
@@ -172,11 +175,21 @@ export async function sendMessage(ctx: Ctx, input: unknown): Promise<SendResult>
       );
     }
 
+    let threadCounted = false;
     if (!threadId) {
       const only = recipientIds.length === 1 && !toSpec.some((t) => t === '*' || t.startsWith('role:'));
-      threadId = only
-        ? await directThread(tx, me.teamId, me.id, recipientIds[0] as string)
-        : await createThread(tx, { teamId: me.teamId, kind: 'topic', subject: p.subject ?? null, createdBy: me.id });
+      if (only) {
+        const direct = await countInDirectThread(tx, me.teamId, me.id, recipientIds[0] as string);
+        threadId = direct.id;
+        threadCounted = direct.counted;
+      } else {
+        threadId = await createThread(tx, {
+          teamId: me.teamId,
+          kind: 'topic',
+          subject: p.subject ?? null,
+          createdBy: me.id,
+        });
+      }
     }
 
     const message = await postMessage(tx, {
@@ -193,8 +206,9 @@ export async function sendMessage(ctx: Ctx, input: unknown): Promise<SendResult>
       replyTo,
       toSpec,
       idempotencyKey: p.idempotencyKey ?? null,
+      threadCounted,
     });
-    return { message, recipients: await recipientStates(tx, recipientIds), duplicate: false };
+    return { message, recipients: await recipientStates(tx, resolved ?? recipientIds), duplicate: false };
   });
 }
 
@@ -226,6 +240,8 @@ export interface PostMessage {
   replyTo?: string | null;
   toSpec?: string[];
   idempotencyKey?: string | null;
+  /** True when the caller already counted this message in its thread (`countInDirectThread`). */
+  threadCounted?: boolean;
 }
 
 /**
@@ -262,11 +278,13 @@ export async function postMessage(tx: Ctx, m: PostMessage): Promise<Message> {
       .values(recipients.map((r) => ({ message_id: id, recipient_id: r, team_id: m.teamId, created_at: now })))
       .execute();
   }
-  await tx.db
-    .updateTable('threads')
-    .set((eb) => ({ last_message_at: now, message_count: eb('message_count', '+', 1) }))
-    .where('id', '=', m.threadId)
-    .execute();
+  if (!m.threadCounted) {
+    await tx.db
+      .updateTable('threads')
+      .set((eb) => ({ last_message_at: now, message_count: eb('message_count', '+', 1) }))
+      .where('id', '=', m.threadId)
+      .execute();
+  }
   const message = toMessage(row, m.senderName);
   tx.emit({
     type: 'message.created',
@@ -304,17 +322,28 @@ export async function createThread(
   return id;
 }
 
-/** The one direct thread two agents share, created on first use. */
-async function directThread(ctx: Ctx, teamId: string, a: string, b: string): Promise<string> {
+/**
+ * The one direct thread two agents share, created on first use, for a message about to be
+ * posted in it. An existing thread is found and counted (`last_message_at`, `message_count`)
+ * in one UPDATE, so `counted` tells `postMessage` not to count it again; a new one is not.
+ * Must run inside `withTx` (the count is undone if the post fails).
+ */
+async function countInDirectThread(
+  ctx: Ctx,
+  teamId: string,
+  a: string,
+  b: string,
+): Promise<{ id: string; counted: boolean }> {
   const key = [a, b].sort().join(':');
+  const now = ctx.now();
   const found = await ctx.db
-    .selectFrom('threads')
-    .select('id')
+    .updateTable('threads')
+    .set((eb) => ({ last_message_at: now, message_count: eb('message_count', '+', 1) }))
     .where('team_id', '=', teamId)
     .where('direct_key', '=', key)
+    .returning('id')
     .executeTakeFirst();
-  if (found) return found.id;
-  const now = ctx.now();
+  if (found) return { id: found.id, counted: true };
   const id = newId(now);
   await ctx.db
     .insertInto('threads')
@@ -330,7 +359,14 @@ async function directThread(ctx: Ctx, teamId: string, a: string, b: string): Pro
       last_message_at: now,
     })
     .execute();
-  return id;
+  return { id, counted: false };
+}
+
+/** A resolved recipient: what its presence in the send's result needs. */
+interface RecipientRow {
+  id: string;
+  name: string;
+  last_seen_at: number;
 }
 
 /**
@@ -339,10 +375,15 @@ async function directThread(ctx: Ctx, teamId: string, a: string, b: string): Pro
  * `invalid` when only the actor remains.
  */
 export async function resolveRecipients(ctx: Ctx, me: Agent, specs: string[]): Promise<string[]> {
+  return (await resolveRecipientRows(ctx, me, specs)).map((r) => r.id);
+}
+
+/** `resolveRecipients`, returning the recipients' rows (name, last activity) in `to` order. */
+async function resolveRecipientRows(ctx: Ctx, me: Agent, specs: string[]): Promise<RecipientRow[]> {
   const wholeTeam = () =>
     ctx.db
       .selectFrom('agents')
-      .select(['id', 'name', 'role'])
+      .select(['id', 'name', 'role', 'last_seen_at'])
       .where('team_id', '=', me.teamId)
       .where('kind', '!=', 'system')
       .execute();
@@ -353,18 +394,18 @@ export async function resolveRecipients(ctx: Ctx, me: Agent, specs: string[]): P
   let roster = plain
     ? await ctx.db
         .selectFrom('agents')
-        .select(['id', 'name', 'role'])
+        .select(['id', 'name', 'role', 'last_seen_at'])
         .where('team_id', '=', me.teamId)
         .where('kind', '!=', 'system')
         .where('name', 'in', wanted)
         .execute()
     : await wholeTeam();
   if (plain && roster.length < wanted.length) roster = await wholeTeam();
-  const ids = new Set<string>();
+  const ids = new Map<string, RecipientRow>();
   for (const raw of specs) {
     const spec = raw.trim();
     if (spec === '*') {
-      for (const a of roster) ids.add(a.id);
+      for (const a of roster) ids.set(a.id, a);
     } else if (spec.toLowerCase().startsWith('role:')) {
       const role = spec.slice(5).trim().toLowerCase();
       const members = roster.filter((a) => a.role?.toLowerCase() === role && a.id !== me.id);
@@ -376,7 +417,7 @@ export async function resolveRecipients(ctx: Ctx, me: Agent, specs: string[]): P
           { role, roles },
         );
       }
-      for (const a of members) ids.add(a.id);
+      for (const a of members) ids.set(a.id, a);
     } else {
       const name = spec.replace(/^@/, '').toLowerCase();
       const hit = roster.find((a) => a.name === name);
@@ -386,21 +427,26 @@ export async function resolveRecipients(ctx: Ctx, me: Agent, specs: string[]): P
           roster.map((a) => a.name),
         );
       }
-      ids.add(hit.id);
+      ids.set(hit.id, hit);
     }
   }
   ids.delete(me.id);
   if (ids.size === 0) {
     throw new DomainError('invalid', 'no recipient but yourself: name a teammate (see teammate_list)');
   }
-  return [...ids];
+  return [...ids.values()];
 }
 
-async function recipientStates(ctx: Ctx, ids: string[]): Promise<RecipientState[]> {
-  if (ids.length === 0) return [];
+/** Presence of each recipient (given by id, or as rows already loaded), sorted by name. */
+async function recipientStates(ctx: Ctx, recipients: string[] | RecipientRow[]): Promise<RecipientState[]> {
+  if (recipients.length === 0) return [];
   const now = ctx.now();
+  const ids = recipients.map((r) => (typeof r === 'string' ? r : r.id));
+  const loaded = recipients.filter((r): r is RecipientRow => typeof r !== 'string');
   const [rows, live] = await Promise.all([
-    ctx.db.selectFrom('agents').select(['id', 'name', 'last_seen_at']).where('id', 'in', ids).execute(),
+    loaded.length === recipients.length
+      ? loaded
+      : ctx.db.selectFrom('agents').select(['id', 'name', 'last_seen_at']).where('id', 'in', ids).execute(),
     // Live sessions, and the latest end among those ended too recently to go by age alone.
     ctx.db
       .selectFrom('sessions')
