@@ -107,7 +107,9 @@ export function jsonGuard(deps: AppDeps): MiddlewareHandler {
       );
     }
     const raw = c.req.raw;
-    if (!raw.body) return next();
+    // Read without touching `raw.body`: on @hono/node-server that getter builds a full web
+    // Request around the socket, where `arrayBuffer()` reads the Node request directly. A
+    // request without a body reads as empty text, as `c.req.text()` would give it.
     const bytes = new Uint8Array(await raw.arrayBuffer());
     let text: string;
     try {
