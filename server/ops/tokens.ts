@@ -31,6 +31,9 @@ export interface TokenInfo {
   revokedAt: string | null;
 }
 
+/** How precisely `lastUsedAt` is kept (ms). */
+export const TOKEN_USE_RESOLUTION_MS = 60_000;
+
 const hashToken = (token: string) => createHash('sha256').update(token, 'utf8').digest('hex');
 
 /**
@@ -93,7 +96,12 @@ export async function authenticateToken(ctx: Ctx, token: string): Promise<{ agen
   if (!ok) throw new DomainError('unauthorized', 'invalid or revoked token');
   const agent = await getAgentById(ctx, row.agent_id as string);
   if (!agent) throw new DomainError('unauthorized', 'invalid or revoked token');
-  await ctx.db.updateTable('tokens').set({ last_used_at: ctx.now() }).where('id', '=', row.id).execute();
+  // Recorded at most once a minute per token: a write (and commit) on every request would
+  // cost more than the request's own work.
+  const now = ctx.now();
+  if (row.last_used_at === null || now - row.last_used_at >= TOKEN_USE_RESOLUTION_MS) {
+    await ctx.db.updateTable('tokens').set({ last_used_at: now }).where('id', '=', row.id).execute();
+  }
   return { agent, admin: row.scope === 'admin' };
 }
 
