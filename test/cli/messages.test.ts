@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { baseCtx } from '../../server/identity.js';
 import { mintToken } from '../../server/ops/tokens.js';
 import { runCli } from '../helpers/cli.js';
-import { connectAgent, startServer, type TestServer } from '../helpers/server.js';
+import { connectAgent, joinOverApi, startServer, type TestServer } from '../helpers/server.js';
 
 // Every step spawns the real CLI (about 0.3 s each, more on a busy machine): a generous timeout.
 describe('switchboard CLI: teammates and messages', { timeout: 120_000 }, () => {
@@ -13,18 +13,11 @@ describe('switchboard CLI: teammates and messages', { timeout: 120_000 }, () => 
     server = await startServer();
     cli = (args, input) =>
       runCli(args, { env: { SWITCHBOARD_URL: server.url }, ...(input !== undefined && { input }) });
-    for (const [name, role] of [
+    await joinOverApi(server, [
       ['alice', 'lead'],
       ['bob', 'backend'],
       ['rita', 'reviewer'],
-    ]) {
-      const res = await fetch(`${server.url}/api/v1/join`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name, role }),
-      });
-      expect(res.status).toBe(201);
-    }
+    ]);
   });
   afterEach(async () => {
     await server.destroy();

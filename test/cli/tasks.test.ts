@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { joinOverApi, startServer, type TestServer } from '../helpers/server.js';
 
 // Every step spawns the real CLI (about 0.3 s each, more on a busy machine): a generous timeout.
 describe('switchboard CLI: tasks and reviews', { timeout: 120_000 }, () => {
@@ -14,18 +14,11 @@ describe('switchboard CLI: tasks and reviews', { timeout: 120_000 }, () => {
         env: { SWITCHBOARD_URL: server.url },
         ...(input !== undefined && { input }),
       });
-    for (const [name, role] of [
+    await joinOverApi(server, [
       ['lead', 'lead'],
       ['backend', 'backend'],
       ['rita', 'reviewer'],
-    ]) {
-      const res = await fetch(`${server.url}/api/v1/join`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name, role }),
-      });
-      expect(res.status).toBe(201);
-    }
+    ]);
   });
   afterEach(async () => {
     await server.destroy();

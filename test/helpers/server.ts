@@ -141,3 +141,15 @@ export async function connectAgent(
 export function textOf(r: CallToolResult): string {
   return r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 }
+
+/** Joins teammates through the JSON API (local mode): `[name, role]` pairs, each expected new. */
+export async function joinOverApi(server: Pick<TestServer, 'url'>, members: [string, string][]): Promise<void> {
+  for (const [name, role] of members) {
+    const res = await fetch(`${server.url}/api/v1/join`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ name, role }),
+    });
+    if (res.status !== 201) throw new Error(`join ${name}: HTTP ${res.status} ${await res.text()}`);
+  }
+}
