@@ -14,6 +14,7 @@ import {
   connect,
   type Fixture,
   type Harness,
+  type HarnessOptions,
   harness,
   initializeBody,
   MCP_HEADERS,
@@ -37,6 +38,23 @@ interface Case {
 const task1 =
   (extra: Record<string, unknown> = {}) =>
   (f: Fixture) => ({ task: f.t1.id, ...extra });
+
+/** Runs `check` once for each actor `who` permits, each on a fresh world (a permitted call changes it). */
+async function eachPermitted(
+  who: Partial<Record<Actor, Outcome>>,
+  opts: HarnessOptions,
+  check: (actor: Actor, w: Harness, f: Fixture) => Promise<void>,
+): Promise<void> {
+  for (const [actor, outcome] of Object.entries(who) as [Actor, Outcome][]) {
+    if (outcome !== 'ok') continue;
+    const w = await harness(opts);
+    try {
+      await check(actor, w, await seed(w.deps));
+    } finally {
+      await w.close();
+    }
+  }
+}
 
 /** Every tool: the argument that points at someone's object, and who may act on it. */
 const TOOL_MATRIX: Record<string, Case> = {
@@ -173,19 +191,12 @@ describe('MCP authorization matrix (token mode)', () => {
       }
 
       // Who may: each on a fresh world (a permitted call changes it).
-      for (const [actor, outcome] of Object.entries(row.who) as [Actor, Outcome][]) {
-        if (outcome !== 'ok') continue;
-        const w = await harness({ auth: 'token', serve: true });
-        try {
-          const f = await seed(w.deps);
-          const client = await connect(w.url, { token: f.tokens[actor] });
-          const r = await client.call(tool.name, row.args(f));
-          expect(codeOf(r), `${tool.name} as ${actor}: ${JSON.stringify(r.content)}`).toBeNull();
-          await client.close();
-        } finally {
-          await w.close();
-        }
-      }
+      await eachPermitted(row.who, { auth: 'token', serve: true }, async (actor, w, f) => {
+        const client = await connect(w.url, { token: f.tokens[actor] });
+        const r = await client.call(tool.name, row.args(f));
+        expect(codeOf(r), `${tool.name} as ${actor}: ${JSON.stringify(r.content)}`).toBeNull();
+        await client.close();
+      });
     });
   }
 });
@@ -387,21 +398,14 @@ describe('JSON API authorization matrix (token mode)', () => {
       } finally {
         await h.close();
       }
-      for (const [actor, outcome] of Object.entries(row.who) as [Actor, Outcome][]) {
-        if (outcome !== 'ok') continue;
-        const w = await harness({ auth: 'token' });
-        try {
-          const f = await seed(w.deps);
-          const res = await w.request(row.path(f), {
-            method,
-            headers: { 'content-type': 'application/json', authorization: `Bearer ${f.tokens[actor]}` },
-            ...(row.body && { body: JSON.stringify(row.body(f)) }),
-          });
-          expect(res.status, `${key} as ${actor}: ${await res.clone().text()}`).toBeLessThan(300);
-        } finally {
-          await w.close();
-        }
-      }
+      await eachPermitted(row.who, { auth: 'token' }, async (actor, w, f) => {
+        const res = await w.request(row.path(f), {
+          method,
+          headers: { 'content-type': 'application/json', authorization: `Bearer ${f.tokens[actor]}` },
+          ...(row.body && { body: JSON.stringify(row.body(f)) }),
+        });
+        expect(res.status, `${key} as ${actor}: ${await res.clone().text()}`).toBeLessThan(300);
+      });
     });
   }
 });
@@ -578,19 +582,12 @@ describe('board authorization matrix (token mode)', () => {
       } finally {
         await h.close();
       }
-      for (const [actor, outcome] of Object.entries(row.who) as [Actor, Outcome][]) {
-        if (outcome !== 'ok') continue;
-        const w = await harness({ auth: 'token' });
-        try {
-          const f = await seed(w.deps);
-          const before = snapshot(w.opened.sqlite);
-          const r = await visit(w, f, f.tokens[actor]);
-          expect(r.status, `${key} as ${actor}: ${r.text.slice(0, 300)}`).toBe(method === 'POST' ? 303 : 200);
-          if (method === 'POST') expect(snapshot(w.opened.sqlite), `${key} as ${actor} did nothing`).not.toBe(before);
-        } finally {
-          await w.close();
-        }
-      }
+      await eachPermitted(row.who, { auth: 'token' }, async (actor, w, f) => {
+        const before = snapshot(w.opened.sqlite);
+        const r = await visit(w, f, f.tokens[actor]);
+        expect(r.status, `${key} as ${actor}: ${r.text.slice(0, 300)}`).toBe(method === 'POST' ? 303 : 200);
+        if (method === 'POST') expect(snapshot(w.opened.sqlite), `${key} as ${actor} did nothing`).not.toBe(before);
+      });
     });
   }
 });
