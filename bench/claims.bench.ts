@@ -34,7 +34,7 @@ try {
     agents.map(async (a) => {
       for (;;) {
         const r = await a.client.callTool({ name: 'task_claim', arguments: {} });
-        const s = r.structuredContent as any;
+        const s = r.data as any;
         if (r.isError) {
           if (s?.error?.code === 'not_found') return;
           errors += 1;

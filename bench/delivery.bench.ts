@@ -87,7 +87,7 @@ async function run(n: number): Promise<BenchRow[]> {
       a.call('teammate_wait_for_messages', { timeout: 300 })
         .then((r) => {
           parkedSince.delete(a);
-          for (const m of r.structuredContent.messages ?? []) seenSeq(m.body);
+          for (const m of r.data.messages ?? []) seenSeq(m.body);
           if (!stopping) park(a);
         })
         .catch(() => parkedSince.delete(a));

@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult, Notification } from '@modelcontextprotocol/sdk/types.js';
+import { resultData } from '../mcp/results.js';
 
 const MAIN = fileURLToPath(new URL('../server/main.ts', import.meta.url));
 
@@ -118,7 +119,7 @@ export interface McpAgent {
   name: string;
   client: Client;
   transport: StreamableHTTPClientTransport;
-  call: (name: string, args?: Record<string, unknown>) => Promise<CallToolResult & { structuredContent: any }>;
+  call: (name: string, args?: Record<string, unknown>) => Promise<CallToolResult & { data: any }>;
   /** Called for every notification the server pushes to this agent. */
   onNotification: (fn: (n: Notification) => void) => void;
   close: () => Promise<void>;
@@ -140,9 +141,9 @@ export async function connectMcp(url: string, name: string): Promise<McpAgent> {
     call: async (tool, args = {}) => {
       const r = (await client.callTool({ name: tool, arguments: args }, undefined, {
         timeout: 600_000,
-      })) as CallToolResult & { structuredContent: any };
+      })) as CallToolResult;
       if (r.isError) throw new Error(`${tool}: ${JSON.stringify(r.content)}`);
-      return r;
+      return Object.assign(r, { data: resultData(r) });
     },
     onNotification: (fn) => {
       handler = fn;

@@ -13,7 +13,7 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { type Context, Hono } from 'hono';
 import { STATUS } from '../server/api/errors.js';
 import type { AppDeps } from '../server/deps.js';
-import { isDomainError } from '../server/errors.js';
+import { DomainError, isDomainError } from '../server/errors.js';
 import { baseCtx, namedAgent, resolveIdentity } from '../server/identity.js';
 import { checkedBody } from '../server/middleware/body.js';
 import { trackResponse } from '../server/middleware/track-response.js';
@@ -23,6 +23,7 @@ import { createEventLog, type EventLog, GET_STREAM } from './event-store.js';
 import { holdAgent } from './holds.js';
 import { startPush } from './push.js';
 import { createMcpServer, type SessionState } from './server.js';
+import { isToolProfile, TOOL_PROFILES, type ToolProfile } from './tools/index.js';
 
 const DEFAULT_TEAM_ID = '00000000000000000000000000';
 /** Default for `deps.sessionGraceMs`: the SDK client retries a lost GET stream within ~30 s. */
@@ -64,6 +65,16 @@ function credentialOf(req: Request): string {
   return agent ? `named:${team}/${agent.toLowerCase()}` : 'anonymous';
 }
 
+/** The tool profile a session asks for with `?tools=NAME` (default `all`). Errors: `invalid` naming the profiles. */
+function toolProfileOf(req: Request): ToolProfile {
+  const name = new URL(req.url).searchParams.get('tools') ?? 'all';
+  if (isToolProfile(name)) return name;
+  throw new DomainError(
+    'invalid',
+    `unknown tool profile "${name}" in ?tools=; use one of: ${Object.keys(TOOL_PROFILES).join(', ')}`,
+  );
+}
+
 function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}) {
   return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), {
     status,
@@ -101,7 +112,7 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
 
   async function openSession(req: Request, body: unknown): Promise<Response> {
     let entry: McpSession | undefined;
-    const state: SessionState = { sessionId: '', actor: null, admin: false };
+    const state: SessionState = { sessionId: '', actor: null, admin: false, profile: toolProfileOf(req) };
     const hold = (agent: { team: string; name: string }, credentialed: boolean) =>
       holdAgent(
         deps,

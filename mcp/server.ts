@@ -14,13 +14,13 @@ import { z } from 'zod';
 import type { AppDeps } from '../server/deps.js';
 import { DomainError } from '../server/errors.js';
 import { getAgentById, touchActivity } from '../server/ops/agents.js';
-import { createCtx } from '../server/ops/context.js';
+import { type Ctx, createCtx } from '../server/ops/context.js';
 import type { Agent } from '../server/ops/mappers.js';
 import { unreadCount } from '../server/ops/messages.js';
 import { RESOURCES_CAPABILITY, registerResources } from './resources.js';
-import { toolError, toolResult } from './results.js';
+import { type Framing, toolError, toolResult } from './results.js';
 import type { ToolDef, ToolSession } from './tool.js';
-import { TOOLS } from './tools/index.js';
+import { TOOL_PROFILES, TOOLS, type ToolProfile, toolsOf } from './tools/index.js';
 
 export const SERVER_NAME = 'switchboard';
 export const SERVER_VERSION = '0.1.0';
@@ -37,11 +37,29 @@ export interface SessionState {
   sessionId: string;
   actor: Agent | null;
   admin: boolean;
+  /** The tools this session offers (`?tools=` on the MCP URL); `all` when absent. */
+  profile?: ToolProfile;
+  /** Said once, before the text of the session's next tool result (then cleared). */
+  notice?: string | undefined;
   /** Resource URIs the client subscribed to (`switchboard://inbox`). */
   subscriptions?: Set<string>;
 }
 
-/** tools/list entries, computed once: JSON Schema from each operation's zod schema. */
+/** zod's bounds for `.int()`: ±(2^53 − 1). They say nothing to a model and cost tokens in every schema. */
+const SAFE_INT_BOUNDS = new Set([Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]);
+
+/** Drops `maximum` / `minimum` keys that only restate the safe-integer range, at any depth. */
+function withoutSafeIntBounds(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutSafeIntBounds);
+  if (typeof node !== 'object' || node === null) return node;
+  return Object.fromEntries(
+    Object.entries(node)
+      .filter(([k, v]) => !((k === 'maximum' || k === 'minimum') && SAFE_INT_BOUNDS.has(v as number)))
+      .map(([k, v]) => [k, withoutSafeIntBounds(v)]),
+  );
+}
+
+/** tools/list entries: JSON Schema from each operation's zod schema (the title is said once, not again in annotations). */
 export function listTools(tools: readonly ToolDef[] = TOOLS): Tool[] {
   return tools.map((t) => {
     const { $schema: _ignored, ...schema } = z.toJSONSchema(t.input, { io: 'input' }) as Record<string, unknown>;
@@ -49,14 +67,19 @@ export function listTools(tools: readonly ToolDef[] = TOOLS): Tool[] {
       name: t.name,
       title: t.title,
       description: t.description,
-      inputSchema: schema as Tool['inputSchema'],
-      annotations: { title: t.title, ...t.annotations },
+      inputSchema: withoutSafeIntBounds(schema) as Tool['inputSchema'],
+      annotations: t.annotations,
     };
   });
 }
 
-const TOOL_LIST = listTools();
-const TOOL_BY_NAME = new Map(TOOLS.map((t) => [t.name, t]));
+/** Each profile's tools/list and lookup table, computed once. */
+const PROFILES = new Map(
+  (Object.keys(TOOL_PROFILES) as ToolProfile[]).map((p) => {
+    const tools = toolsOf(p);
+    return [p, { list: listTools(tools), byName: new Map(tools.map((t) => [t.name, t])) }] as const;
+  }),
+);
 
 export interface McpServerOptions {
   deps: AppDeps;
@@ -80,19 +103,30 @@ export function createMcpServer({ deps, state, onBind }: McpServerOptions): Serv
     },
   );
 
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: TOOL_LIST }));
+  const profile = PROFILES.get(state.profile ?? 'all') as NonNullable<ReturnType<typeof PROFILES.get>>;
+  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: profile.list }));
   registerResources(server, deps, state);
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
-    const tool = TOOL_BY_NAME.get(req.params.name);
+    const tool = profile.byName.get(req.params.name);
     if (!tool) {
+      const why = TOOLS.some((t) => t.name === req.params.name)
+        ? `not in this session's "${state.profile}" tool profile (connect without ?tools= for every tool)`
+        : 'see tools/list';
       return toolError(
-        new DomainError('not_found', `unknown tool ${req.params.name}; see tools/list`),
+        new DomainError('not_found', `unknown tool ${req.params.name}: ${why}`),
         deps.logger,
         req.params.name,
+        { unread: 0 },
       );
     }
     const ctx = createCtx(deps, state.actor, { admin: state.admin });
+    /** What is said around the result: the session's one-time notice and the unread notice. */
+    const framing = async (c: Ctx): Promise<Framing> => {
+      const notice = state.notice;
+      state.notice = undefined;
+      return { unread: c.actor ? await unreadCount(c, c.actor.id) : 0, notice };
+    };
     const progressToken = extra._meta?.progressToken;
     let progressCount = 0;
     const session: ToolSession = {
@@ -126,10 +160,9 @@ export function createMcpServer({ deps, state, onBind }: McpServerOptions): Serv
         if (!state.actor) throw new DomainError('unauthorized', 'your teammate record no longer exists; join again');
       }
       const result = await tool.run(ctx, req.params.arguments ?? {}, session);
-      const unread = state.actor ? await unreadCount(ctx, state.actor.id) : 0;
-      return toolResult(result, tool.text(result), unread);
+      return toolResult(result, tool.text(result, ctx), await framing(ctx));
     } catch (err) {
-      return toolError(err, deps.logger, tool.name);
+      return toolError(err, deps.logger, tool.name, await framing(ctx).catch(() => ({ unread: 0 })));
     }
   });
 

@@ -27,8 +27,11 @@ export interface ToolDef<R = unknown> {
   /** False for tools usable before the session has an identity (only `teammate_join`). */
   needsActor?: boolean;
   run: (ctx: Ctx, args: unknown, session: ToolSession) => Promise<R>;
-  /** The short, self-contained text shown beside the structured result. */
-  text: (result: R) => string;
+  /**
+   * The text the model reads (mcp/results.ts): the outcome, and the next step where there is
+   * one. `ctx` gives the clock and the actor.
+   */
+  text: (result: R, ctx: Ctx) => string;
 }
 
 /** Types a tool row while keeping the table heterogeneous. */

@@ -1,4 +1,8 @@
-/** The MCP tool table: every tool Switchboard offers, in the order tools/list shows them. */
+/**
+ * The MCP tool table: every tool Switchboard offers, in the order tools/list shows them, and
+ * the profiles that offer a subset to agents that need less (each tool definition costs the
+ * agent context on every turn).
+ */
 import type { ToolDef } from '../tool.js';
 import { reviewTools } from './review.js';
 import { taskTools } from './task.js';
@@ -6,3 +10,46 @@ import { teammateTools } from './teammate.js';
 import { waitTools } from './wait.js';
 
 export const TOOLS: readonly ToolDef[] = [...teammateTools, ...waitTools, ...taskTools, ...reviewTools];
+
+const MESSAGING = [
+  'teammate_join',
+  'teammate_whoami',
+  'teammate_list',
+  'teammate_set_summary',
+  'teammate_send_message',
+  'teammate_check_messages',
+  'teammate_ack',
+  'teammate_read_thread',
+  'teammate_wait_for_messages',
+];
+
+/**
+ * Tool profiles, chosen with `?tools=NAME` on the MCP URL: `all` (default); `messaging`, the
+ * teammate tools alone (a peer-messaging agent); `tasks`, the task and review tools with the
+ * few teammate tools a worker needs (identity, inbox, wait).
+ */
+export const TOOL_PROFILES = {
+  all: TOOLS.map((t) => t.name),
+  messaging: MESSAGING,
+  tasks: [
+    'teammate_join',
+    'teammate_whoami',
+    'teammate_check_messages',
+    'teammate_send_message',
+    'teammate_wait_for_messages',
+    ...TOOLS.filter((t) => t.name.startsWith('task_') || t.name.startsWith('review_')).map((t) => t.name),
+  ],
+} as const satisfies Record<string, readonly string[]>;
+
+export type ToolProfile = keyof typeof TOOL_PROFILES;
+
+/** Whether `name` is a profile; the `/mcp` route refuses others with the list. */
+export function isToolProfile(name: string): name is ToolProfile {
+  return Object.hasOwn(TOOL_PROFILES, name);
+}
+
+/** The tool rows of a profile, in table order. */
+export function toolsOf(profile: ToolProfile): readonly ToolDef[] {
+  const names = new Set<string>(TOOL_PROFILES[profile]);
+  return TOOLS.filter((t) => names.has(t.name));
+}

@@ -10,21 +10,20 @@ import {
   SubmitReview,
   submitReview,
 } from '../../server/ops/reviews.js';
-import { ago, taskLine } from '../format.js';
+import { ago, reviewerOf, taskLine, taskRef } from '../format.js';
 import { defineTool, READ_ONLY, WRITE } from '../tool.js';
-
-const reviewer = (r: Review) => r.reviewer ?? (r.reviewerRole ? `role:${r.reviewerRole}` : 'anyone');
 
 export const reviewTools = [
   defineTool({
     name: 'review_request',
     title: 'Request a review',
     description:
-      'Send a task you hold to review by a teammate, "role:NAME", or anyone (omit reviewer). Task → in_review.',
+      'Send a task you hold to review by a teammate, "role:NAME", or anyone (omit reviewer). Task → in_review; the verdict comes to your inbox.',
     input: RequestReview,
     annotations: WRITE,
     run: (ctx, args) => requestReview(ctx, args),
-    text: (r: Review) => `Review ${r.id} requested from ${reviewer(r)}.`,
+    text: (r: Review) =>
+      `Review of ${taskRef(r.task)} requested from ${reviewerOf(r)}; the task is in review. The verdict comes to your inbox (teammate_wait_for_messages waits for it).`,
   }),
   defineTool({
     name: 'review_list',
@@ -33,25 +32,30 @@ export const reviewTools = [
     input: ListReviews,
     annotations: READ_ONLY,
     run: (ctx, args) => listReviews(ctx, args),
-    text: (r: { reviews: Review[] }) =>
+    text: (r: { reviews: Review[] }, ctx) =>
       r.reviews.length
-        ? r.reviews
+        ? `${r.reviews
             .map(
               (v) =>
-                `- review ${v.id} of task ${v.taskId}: ${v.status}, reviewer ${reviewer(v)}, asked by ${v.requestedBy} ${ago(v.createdAt)}`,
+                `- ${taskRef(v.task)}: ${v.status}, reviewer ${reviewerOf(v)}, asked by ${v.requestedBy} ${ago(v.createdAt, ctx.now())}`,
             )
-            .join('\n')
+            .join(
+              '\n',
+            )}\nSubmit with review_submit {review: "#N", verdict: "approved" | "changes_requested", comments}.`
         : 'No reviews.',
   }),
   defineTool({
     name: 'review_submit',
     title: 'Submit a review',
-    description: 'Approve (task done) or request changes (task back to its owner; comments required).',
+    description:
+      'Approve (task done) or request changes (task back to its owner with your comments, which are required). review: the task, e.g. "#12".',
     input: SubmitReview,
     annotations: WRITE,
     run: (ctx, args) => submitReview(ctx, args),
     text: (r: { review: Review; task: Task }) =>
-      `Review ${r.review.id}: ${r.review.status}. Task: ${taskLine(r.task)}.`,
+      r.review.status === 'approved'
+        ? `Approved: ${taskLine(r.task)}. ${r.task.owner ?? 'The owner'} was told.`
+        : `Changes requested: ${taskLine(r.task)}; ${r.task.owner ?? 'the owner'} has your comments.`,
   }),
   defineTool({
     name: 'review_reassign',
@@ -60,6 +64,6 @@ export const reviewTools = [
     input: ReassignReview,
     annotations: WRITE,
     run: (ctx, args) => reassignReview(ctx, args),
-    text: (r: Review) => `Review ${r.id} is now with ${reviewer(r)}.`,
+    text: (r: Review) => `The review of ${taskRef(r.task)} is now with ${reviewerOf(r)}; they were told.`,
   }),
 ];

@@ -1,12 +1,16 @@
 /** MCP tools for tasks (`task_*`). */
-import type { Task } from '../../server/ops/mappers.js';
+
+import type { Ctx } from '../../server/ops/context.js';
+import type { Message, Task } from '../../server/ops/mappers.js';
 import {
   CancelTask,
   ClaimTask,
+  CommentOnTask,
   CompleteTask,
   CreateTask,
   cancelTask,
   claimTask,
+  commentOnTask,
   completeTask,
   createTask,
   DelegateTask,
@@ -25,30 +29,38 @@ import {
   UpdateTask,
   updateTask,
 } from '../../server/ops/tasks.js';
-import { ago, formatMessage, quote, taskLine } from '../format.js';
+import { ago, formatMessages, leaseText, quote, taskLine, taskRef } from '../format.js';
 import { DESTRUCTIVE, defineTool, IDEMPOTENT_WRITE, READ_ONLY, WRITE } from '../tool.js';
 
-const one =
-  (verb: string) =>
-  (t: Task): string =>
-    `${verb} ${taskLine(t)}.`;
+/** Events shown in full by task_get; older ones are counted. */
+const EVENTS_SHOWN = 8;
 
-function detailText(d: TaskDetail): string {
+/** What a task's holder should know of it: its state, and the lease if it is theirs. */
+function heldText(verb: string, t: Task, ctx: Ctx): string {
+  const mine = t.owner !== null && t.owner === ctx.actor?.name;
+  return `${verb} ${taskLine(t)}.${mine ? ` Your ${leaseText(t, ctx.now())}.` : ''}`;
+}
+
+function detailText(d: TaskDetail, ctx: Ctx): string {
   const t = d.task;
+  const now = ctx.now();
   const lines = [taskLine(t)];
   if (t.labels.length) lines.push(`Labels: ${t.labels.join(', ')}`);
-  if (t.blockedBy.length) lines.push(`Blocked by: ${t.blockedBy.map((b) => `#${b.number} (${b.status})`).join(', ')}`);
-  if (d.dependents.length) lines.push(`Needed by: ${d.dependents.map((b) => `#${b.number}`).join(', ')}`);
-  if (t.handoff) lines.push(`Hand-off pending to ${t.handoff.to}`);
-  if (t.leaseExpiresAt) lines.push(`Lease expires ${t.leaseExpiresAt}`);
-  if (t.description) lines.push(`Description (by ${t.creator}):\n${quote(t.description)}`);
-  if (t.result) lines.push(`Result:\n${quote(t.result)}`);
+  if (t.blockedBy.length) lines.push(`Blocked by: ${t.blockedBy.map((b) => `${taskRef(b)} (${b.status})`).join(', ')}`);
+  if (d.dependents.length) lines.push(`Needed by: ${d.dependents.map((b) => taskRef(b)).join(', ')}`);
+  if (t.handoff) lines.push(`Hand-off offered to ${t.handoff.to} ${ago(t.handoff.at, now)}`);
+  if (t.owner)
+    lines.push(`Claimed by ${t.owner}${t.claimedAt ? ` ${ago(t.claimedAt, now)}` : ''}; ${leaseText(t, now)}`);
+  if (t.description) lines.push(`Description (by ${t.creator}; their words):\n${quote(t.description)}`);
+  if (t.result) lines.push(`Result (their words):\n${quote(t.result)}`);
   const pending = d.reviews.filter((r) => r.status === 'pending');
-  if (pending.length) lines.push(`Pending review ${pending.map((r) => r.id).join(', ')}`);
+  if (pending.length) lines.push(`Review pending: submit with review_submit {review: "#${t.number}", verdict}`);
+  const shown = d.events.slice(-EVENTS_SHOWN);
+  const earlier = d.events.length - shown.length;
   lines.push(
-    `Events: ${d.events.map((e) => `${e.type}${e.actor ? ` by ${e.actor}` : ''} ${ago(e.createdAt)}`).join('; ')}`,
+    `History${earlier ? ` (${earlier} earlier events not shown)` : ''}: ${shown.map((e) => `${e.type}${e.actor ? ` by ${e.actor}` : ''} ${ago(e.createdAt, now)}`).join('; ')}`,
   );
-  if (d.thread.length) lines.push(`Thread ${t.threadId} (latest):\n\n${d.thread.map(formatMessage).join('\n\n')}`);
+  if (d.thread.length) lines.push(`Thread (latest ${d.thread.length}). ${formatMessages(d.thread)}`);
   return lines.join('\n');
 }
 
@@ -61,7 +73,8 @@ export const taskTools = [
     input: CreateTask,
     annotations: WRITE,
     run: (ctx, args) => createTask(ctx, args),
-    text: one('Created'),
+    text: (t: Task) =>
+      `Created ${taskLine(t)}.${t.assignee ? ` ${t.assignee} was told; they claim it.` : ` Next: task_claim {task: "#${t.number}"} to take it yourself, or leave it for the team.`}`,
   }),
   defineTool({
     name: 'task_list',
@@ -71,15 +84,22 @@ export const taskTools = [
     input: ListTasks,
     annotations: READ_ONLY,
     run: (ctx, args) => listTasks(ctx, args),
-    text: (r: { tasks: Task[]; nextCursor: string | null }) =>
-      r.tasks.length
-        ? `${r.tasks.map(taskLine).join('\n')}${r.nextCursor ? `\nMore: cursor "${r.nextCursor}"` : ''}`
-        : 'No matching tasks.',
+    text: (r: { tasks: Task[]; nextCursor: string | null }) => {
+      if (!r.tasks.length) return 'No matching tasks.';
+      const claimable = r.tasks.find((t) => t.status === 'open' && !t.blocked && !t.owner);
+      return [
+        r.tasks.map(taskLine).join('\n'),
+        r.nextCursor ? `More: task_list {cursor: "${r.nextCursor}"}.` : null,
+        claimable ? `Next: task_claim {task: "#${claimable.number}"} (or task_get for details).` : null,
+      ]
+        .filter(Boolean)
+        .join('\n');
+    },
   }),
   defineTool({
     name: 'task_get',
     title: 'Get a task',
-    description: 'One task with dependencies, latest thread messages, event history and reviews.',
+    description: 'One task with its dependencies, latest thread messages, history and reviews.',
     input: GetTask,
     annotations: READ_ONLY,
     run: (ctx, args) => getTask(ctx, args),
@@ -89,47 +109,64 @@ export const taskTools = [
     name: 'task_claim',
     title: 'Claim a task',
     description:
-      'Take a task (or, without task, the best ready one). Atomic: on conflict the error names the holder or blockers. The claim is a lease your activity renews.',
+      'Take a task, or without task the best ready one. Atomic: if someone else won, the error names them. The claim is a lease (30 min by default) that any call you make renews; release what you stop working on.',
     input: ClaimTask,
     annotations: WRITE,
     run: (ctx, args) => claimTask(ctx, args),
-    text: one('You now own'),
+    text: (t: Task, ctx) =>
+      `${heldText('You now own', t, ctx)} Post progress with task_update {task: "#${t.number}", note}; when finished, review_request or task_complete; if you stop, task_release.`,
   }),
   defineTool({
     name: 'task_update',
     title: 'Update a task',
-    description: 'Post a progress note to the task thread and/or edit fields (owner or creator).',
+    description:
+      'Post a progress note to the task thread and/or edit fields (owner or creator). Status changes have their own tools: task_complete, review_request, task_release, task_cancel.',
     input: UpdateTask,
     annotations: WRITE,
     run: (ctx, args) => updateTask(ctx, args),
-    text: one('Updated'),
+    text: (t: Task, ctx) => heldText('Updated', t, ctx),
+  }),
+  defineTool({
+    name: 'task_comment',
+    title: 'Comment on a task',
+    description: 'Post a message in a task’s thread; its creator, owner and assignee get it. Any teammate may comment.',
+    input: CommentOnTask,
+    annotations: WRITE,
+    run: (ctx, args) => commentOnTask(ctx, args),
+    text: (m: Message) =>
+      `Commented in the task's thread (message id ${m.id}); its creator, owner and assignee get it.`,
   }),
   defineTool({
     name: 'task_release',
     title: 'Release a task',
-    description: 'Give a task you hold back to the pool (open) with a note on its state.',
+    description:
+      'Give a task you hold back to the team (open, unclaimed) with a note on its state. To pass it to someone specific, use task_handoff.',
     input: ReleaseTask,
     annotations: WRITE,
     run: (ctx, args) => releaseTask(ctx, args),
-    text: one('Released'),
+    text: (t: Task) => `Released ${taskLine(t)}: anyone may claim it now.`,
   }),
   defineTool({
     name: 'task_delegate',
     title: 'Delegate a task',
-    description: 'Reserve a task for a teammate with a note (creator or owner); they claim it.',
+    description:
+      'Reserve a task for a teammate with a note (creator or owner); they claim it. If someone else holds it, their claim ends. To pass on work you hold with notes, prefer task_handoff.',
     input: DelegateTask,
     annotations: WRITE,
     run: (ctx, args) => delegateTask(ctx, args),
-    text: one('Delegated'),
+    text: (t: Task) =>
+      `Delegated ${taskLine(t)}. ${t.assignee ?? 'The assignee'} was told and claims it with task_claim.`,
   }),
   defineTool({
     name: 'task_handoff',
     title: 'Hand off a task',
-    description: 'Offer a task you hold to a teammate with notes; it stays yours until they accept.',
+    description:
+      'Offer a task you hold to a teammate with notes (done, left, where); it stays yours until they accept.',
     input: HandoffTask,
     annotations: WRITE,
     run: (ctx, args) => handoffTask(ctx, args),
-    text: one('Offered'),
+    text: (t: Task) =>
+      `Offered ${taskRef(t)} to ${t.handoff?.to ?? 'them'}; it stays yours until they accept or decline (you will get a message).`,
   }),
   defineTool({
     name: 'task_respond_handoff',
@@ -138,24 +175,30 @@ export const taskTools = [
     input: RespondHandoff,
     annotations: WRITE,
     run: (ctx, args) => respondHandoff(ctx, args),
-    text: (t: Task) => `Hand-off answered: ${taskLine(t)}.`,
+    text: (t: Task, ctx) =>
+      t.owner === ctx.actor?.name
+        ? `${heldText('Accepted: you now own', t, ctx)} Read the hand-off notes with task_get {task: "#${t.number}"}.`
+        : `Declined: ${taskLine(t)}.`,
   }),
   defineTool({
     name: 'task_complete',
     title: 'Complete a task',
-    description: 'Finish a task you hold as done (no review) or failed, with a result. Ready dependents are announced.',
+    description:
+      'Finish a task you hold as done (no review) or failed, with a result. Ready dependents are announced. Retrying with the same outcome is safe.',
     input: CompleteTask,
     annotations: IDEMPOTENT_WRITE,
     run: (ctx, args) => completeTask(ctx, args),
-    text: one('Finished'),
+    text: (t: Task) =>
+      `Finished ${taskLine(t)}.${t.status === 'done' ? ' Next: task_claim {} for the next ready task.' : ' Others can see why in its result.'}`,
   }),
   defineTool({
     name: 'task_cancel',
     title: 'Cancel a task',
-    description: 'Cancel an unfinished task (creator or owner).',
+    description:
+      'Cancel an unfinished task (creator or owner), ending anyone’s claim on it; its owner, assignee and creator are told.',
     input: CancelTask,
     annotations: DESTRUCTIVE,
     run: (ctx, args) => cancelTask(ctx, args),
-    text: one('Cancelled'),
+    text: (t: Task) => `Cancelled ${taskRef(t)}; whoever held it was told.`,
   }),
 ];

@@ -1,7 +1,7 @@
 /** MCP tool `teammate_wait_for_messages`: a call that returns the moment mail arrives. */
 import { type TaskNotice, WaitForMessages, type WaitResult, waitForMessages } from '../../server/ops/delivery.js';
 import { acquireWaitSlot } from '../../server/ops/rate-limit.js';
-import { formatMessage } from '../format.js';
+import { formatMessages, mailNextStep, taskRef } from '../format.js';
 import { defineTool, IDEMPOTENT_WRITE } from '../tool.js';
 
 /**
@@ -12,16 +12,18 @@ import { defineTool, IDEMPOTENT_WRITE } from '../tool.js';
 const PROGRESS_EVERY_MS = 20_000;
 
 const noticeLine = (n: TaskNotice) =>
-  `- #${n.task.number} "${n.task.title}" [${n.task.status}]: ${n.event}${n.by ? ` by ${n.by}` : ''}`;
+  `- ${taskRef(n.task)} [${n.task.status}]: ${n.event.replaceAll('_', ' ')}${n.by ? ` by ${n.by}` : ''}`;
 
 function waitText(r: WaitResult): string {
-  if (r.timedOut) return `No new messages after ${Math.round(r.waitedMs / 1000)}s.`;
+  if (r.timedOut) {
+    return `Nothing new after ${Math.round(r.waitedMs / 1000)}s. Next: call teammate_wait_for_messages again to keep waiting, or task_list {ready: true} for work.`;
+  }
   const parts: string[] = [];
-  if (r.messages.length)
-    parts.push(`${r.messages.length} message(s):\n\n${r.messages.map(formatMessage).join('\n\n')}`);
-  if (r.taskEvents.length) parts.push(`Your tasks changed:\n${r.taskEvents.map(noticeLine).join('\n')}`);
-  if (r.unread) parts.push(`${r.unread} more unread.`);
-  return parts.join('\n\n') || 'No new messages.';
+  if (r.messages.length) parts.push(`${r.messages.length} message(s), now marked read. ${formatMessages(r.messages)}`);
+  if (r.taskEvents.length) parts.push(`Tasks changed:\n${r.taskEvents.map(noticeLine).join('\n')}`);
+  if (r.messages.length) parts.push(mailNextStep(r.messages));
+  else if (r.taskEvents.length) parts.push('Next: task_get {task: "#N"} for details.');
+  return parts.join('\n\n') || 'Nothing new. Next: teammate_wait_for_messages to keep waiting.';
 }
 
 export const waitTools = [
@@ -29,7 +31,7 @@ export const waitTools = [
     name: 'teammate_wait_for_messages',
     title: 'Wait for messages',
     description:
-      'Block until mail arrives (or a task you hold changes), then return it marked read; returns empty at `timeout`. Use when idle instead of polling.',
+      'Block until mail arrives or a task you hold changes, then return it marked read; returns empty at `timeout`. Use when idle instead of polling.',
     input: WaitForMessages,
     annotations: IDEMPOTENT_WRITE,
     run: async (ctx, args, session) => {

@@ -340,7 +340,6 @@ export async function boardCards(ctx: Ctx, ids: string[]): Promise<BoardCard[]> 
 
 /** A pending review as the queue shows it, with its task and how long it has waited. */
 export interface QueuedReview extends Review {
-  task: TaskSummary;
   /** The task's owner, whose work is reviewed. */
   owner: string | null;
 }
@@ -363,8 +362,7 @@ export async function reviewQueue(ctx: Ctx, teamId: string, opts: { limit?: numb
     rows.flatMap((r) => [r.requested_by, r.reviewer_id, r.submitted_by, r.owner_id]),
   );
   return rows.map((r) => ({
-    ...toReview(r, names),
-    task: { id: r.task_id, number: r.number, title: r.title, status: r.task_status as TaskStatus },
+    ...toReview(r, names, { id: r.task_id, number: r.number, title: r.title, status: r.task_status as TaskStatus }),
     owner: r.owner_id ? (names.get(r.owner_id) ?? null) : null,
   }));
 }

@@ -165,6 +165,8 @@ export type ReviewStatus = 'pending' | 'approved' | 'changes_requested' | 'cance
 export interface Review {
   id: string;
   taskId: string;
+  /** The reviewed task, for display (`#12 "Title"`). */
+  task: TaskSummary;
   requestedBy: string;
   /** The named reviewer, if any. */
   reviewer: string | null;
@@ -179,11 +181,12 @@ export interface Review {
   submittedAt: string | null;
 }
 
-export function toReview(row: ReviewRow, names: ReadonlyMap<string, string>): Review {
+export function toReview(row: ReviewRow, names: ReadonlyMap<string, string>, task: TaskSummary): Review {
   const name = (id: string | null) => (id === null ? null : (names.get(id) ?? id));
   return {
     id: row.id,
     taskId: row.task_id,
+    task,
     requestedBy: name(row.requested_by) as string,
     reviewer: name(row.reviewer_id),
     reviewerRole: row.reviewer_role,

@@ -12,8 +12,8 @@ import { agentNames, resolveTeammate } from './agents.js';
 import { type Ctx, isPrivileged, requireActor, withTx } from './context.js';
 import { type Agent, type Review, type Task, toReview } from './mappers.js';
 import { checkBodySize } from './messages.js';
-import { BodyText, parseInput, TaskRef } from './schemas.js';
-import { blockersOf, describeTasks, loadTask, resolveTaskRow } from './task-read.js';
+import { BodyText, parseInput, TaskRef, type TaskStatus } from './schemas.js';
+import { blockersOf, describeTasks, loadTask, resolveTaskRow, toSummary } from './task-read.js';
 import { announceReadyDependents, finish, notifyTask, recordEvent } from './task-support.js';
 
 const ReviewerSpec = z
@@ -70,18 +70,46 @@ function maySubmit(ctx: Ctx, me: Agent, review: ReviewRow, ownerId: string | nul
 }
 
 async function loadReview(ctx: Ctx, row: ReviewRow): Promise<Review> {
-  const names = await agentNames(ctx, [row.requested_by, row.reviewer_id, row.submitted_by]);
-  return toReview(row, names);
+  const [names, task] = await Promise.all([
+    agentNames(ctx, [row.requested_by, row.reviewer_id, row.submitted_by]),
+    ctx.db.selectFrom('tasks').selectAll().where('id', '=', row.task_id).executeTakeFirstOrThrow(),
+  ]);
+  return toReview(row, names, toSummary(task));
 }
 
-async function getReviewRow(ctx: Ctx, teamId: string, id: string): Promise<ReviewRow> {
+/** A review reference: a review id, or a task (`#12`, `12`) meaning that task's pending review. */
+const ReviewRef = z
+  .string()
+  .trim()
+  .min(1)
+  .max(40)
+  .describe('the task ("#12") whose pending review this is, or a review id');
+
+/**
+ * Resolves a ReviewRef in `teamId`: a task reference gives that task's pending review (the
+ * newest, if several were ever asked); anything else is a review id.
+ * Errors: `not_found` naming what to look at instead.
+ */
+async function getReviewRow(ctx: Ctx, teamId: string, ref: string): Promise<ReviewRow> {
+  if (/^#?\d+$/.test(ref)) {
+    const task = await resolveTaskRow(ctx, teamId, ref);
+    const row = await ctx.db
+      .selectFrom('reviews')
+      .selectAll()
+      .where('task_id', '=', task.id)
+      .orderBy((eb) => eb.case().when('status', '=', 'pending').then(0).else(1).end())
+      .orderBy('id', 'desc')
+      .executeTakeFirst();
+    if (!row) throw new DomainError('not_found', `#${task.number} "${task.title}" has no review; see review_list`);
+    return row;
+  }
   const row = await ctx.db
     .selectFrom('reviews')
     .selectAll()
-    .where('id', '=', id)
+    .where('id', '=', ref)
     .where('team_id', '=', teamId)
     .executeTakeFirst();
-  if (!row) throw new DomainError('not_found', `no review ${id} in your team (see review_list)`);
+  if (!row) throw new DomainError('not_found', `no review ${ref} in your team; see review_list`);
   return row;
 }
 
@@ -171,7 +199,7 @@ export async function listReviews(ctx: Ctx, input: unknown): Promise<{ reviews: 
     .selectFrom('reviews')
     .innerJoin('tasks', 'tasks.id', 'reviews.task_id')
     .selectAll('reviews')
-    .select('tasks.owner_id as owner_id')
+    .select(['tasks.owner_id as owner_id', 'tasks.number', 'tasks.title', 'tasks.status as task_status'])
     .where('reviews.team_id', '=', me.teamId)
     .where('reviews.status', '=', p.status ?? 'pending');
   if (p.task !== undefined) q = q.where('reviews.task_id', '=', (await resolveTaskRow(ctx, me.teamId, p.task)).id);
@@ -182,11 +210,15 @@ export async function listReviews(ctx: Ctx, input: unknown): Promise<{ reviews: 
     ctx,
     page.flatMap((r) => [r.requested_by, r.reviewer_id, r.submitted_by]),
   );
-  return { reviews: page.map((r) => toReview(r, names)) };
+  return {
+    reviews: page.map((r) =>
+      toReview(r, names, { id: r.task_id, number: r.number, title: r.title, status: r.task_status as TaskStatus }),
+    ),
+  };
 }
 
 export const SubmitReview = z.strictObject({
-  review: z.string().min(1).max(40).describe('review id'),
+  review: ReviewRef,
   verdict: z.enum(['approved', 'changes_requested']),
   comments: BodyText(1_000_000).optional().describe('required when requesting changes'),
 });
@@ -286,7 +318,7 @@ export async function submitReview(ctx: Ctx, input: unknown): Promise<{ review: 
 }
 
 export const ReassignReview = z.strictObject({
-  review: z.string().min(1).max(40).describe('review id'),
+  review: ReviewRef,
   to: ReviewerSpec.describe('teammate name or "role:NAME"'),
   note: BodyText(4000).optional(),
 });

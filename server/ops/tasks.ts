@@ -254,7 +254,7 @@ export async function getTask(ctx: Ctx, input: unknown): Promise<TaskDetail> {
     task,
     thread: p.threadLimit === 0 ? [] : tail.messages,
     events: events.map((e) => toTaskEvent(e, e.actor_name)),
-    reviews: reviews.map((r) => toReview(r, reviewNames)),
+    reviews: reviews.map((r) => toReview(r, reviewNames, toSummary(row))),
     dependents: dependents.map(toSummary),
   };
 }

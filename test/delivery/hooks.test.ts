@@ -23,9 +23,9 @@ describe('switchboard hook (unread mail for agent hooks)', () => {
     expect(r.code).toBe(0);
     const out = r.json();
     expect(out.hookSpecificOutput.hookEventName).toBe('UserPromptSubmit');
-    expect(out.hookSpecificOutput.additionalContext).toContain('From alice — "heads up"');
+    expect(out.hookSpecificOutput.additionalContext).toContain('From alice, "heads up"');
     expect(out.hookSpecificOutput.additionalContext).toContain('> the API moved to /v2');
-    expect((await bob.call('teammate_whoami')).structuredContent.unread).toBe(0);
+    expect((await bob.call('teammate_whoami')).data.unread).toBe(0);
 
     const again = await hook(['claude'], JSON.stringify({ hook_event_name: 'UserPromptSubmit' }));
     expect(again.code).toBe(0);
@@ -56,7 +56,7 @@ describe('switchboard hook (unread mail for agent hooks)', () => {
     const r = await hook(['codex-notify', event]);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe('Switchboard: 2 unread message(s) (from alice).');
-    expect((await bob.call('teammate_whoami')).structuredContent.unread).toBe(2);
+    expect((await bob.call('teammate_whoami')).data.unread).toBe(2);
     await alice.close();
     await bob.close();
   });

@@ -9,7 +9,7 @@ const AGENT_PROCESS = fileURLToPath(new URL('./fixtures/agent-process.ts', impor
 
 const presenceOf = async (viewer: AgentClient, name: string) => {
   const r = await viewer.call('teammate_list');
-  return r.structuredContent.teammates.find((t: { name: string }) => t.name === name);
+  return r.data.teammates.find((t: { name: string }) => t.name === name);
 };
 
 describe('presence', () => {
@@ -47,7 +47,7 @@ describe('presence', () => {
     // Alice, whose client is alive and connected, stays.
     expect(await presenceOf(alice, 'alice')).toMatchObject({ presence: 'online', liveSessions: 1 });
     const send = await alice.call('teammate_send_message', { to: 'ghost', message: 'are you there?' });
-    expect(send.structuredContent.recipients).toEqual([{ name: 'ghost', presence: 'offline', queued: true }]);
+    expect(send.data.recipients).toEqual([{ name: 'ghost', presence: 'offline', queued: true }]);
     await alice.close();
   });
 

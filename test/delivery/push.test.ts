@@ -72,13 +72,13 @@ describe('push to live MCP sessions', () => {
       subject: 'CI',
       ackRequired: true,
     });
-    const id = sent.structuredContent.message.id as string;
+    const id = sent.data.message.id as string;
 
     const channel = await n1.next((n) => n.method === CHANNEL_METHOD);
     expect(channel.params?.meta).toMatchObject({
       from: 'alice',
       message_id: id,
-      thread_id: sent.structuredContent.message.threadId,
+      thread_id: sent.data.message.threadId,
       subject: 'CI',
       ack_required: 'true',
     });
@@ -97,7 +97,7 @@ describe('push to live MCP sessions', () => {
     const inbox = await bob1.client.readResource({ uri: INBOX_URI });
     expect((inbox.contents[0] as { text: string }).text).toContain('> build is green');
     const who = await bob1.call('teammate_whoami');
-    expect(who.structuredContent.unread).toBe(1);
+    expect(who.data.unread).toBe(1);
 
     // Pushed mail is delivered (handed to a live session), not read.
     const row = await until(() =>
@@ -119,7 +119,7 @@ describe('push to live MCP sessions', () => {
     const bob = await connectAgent(server, { agent: 'bob' });
     const n = recordNotifications(bob);
     const sent = await alice.call('teammate_send_message', { to: 'bob', message: 'once' });
-    const m = sent.structuredContent.message;
+    const m = sent.data.message;
     await n.next((x) => x.method === CHANNEL_METHOD);
     const again = {
       type: 'message.created' as const,

@@ -6,10 +6,10 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import type { CallToolResult, Notification } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHANNEL_METHOD } from '../../mcp/push.js';
-import { connectAgent, startServer, type TestServer, tempDataDir, textOf } from '../helpers/server.js';
+import { connectAgent, startServer, type TestServer, tempDataDir, textOf, withData } from '../helpers/server.js';
 
 const BIN = fileURLToPath(new URL('../../bin/switchboard.js', import.meta.url));
-type Result = CallToolResult & { structuredContent: any };
+type Result = CallToolResult & { data: any };
 
 /** The environment without the machine's SWITCHBOARD_* settings. */
 const cleanEnv = (extra: Record<string, string> = {}) => ({
@@ -37,7 +37,7 @@ async function stdioAgent(args: string[], env: Record<string, string> = {}) {
   };
   await client.connect(transport);
   const call = async (name: string, args: Record<string, unknown> = {}) =>
-    (await client.callTool({ name, arguments: args })) as Result;
+    withData((await client.callTool({ name, arguments: args })) as CallToolResult) as Result;
   return { client, transport, notes, call, stderr: () => stderr };
 }
 
@@ -63,7 +63,7 @@ describe('stdio bridge (switchboard mcp)', () => {
     expect(bob.client.getServerCapabilities()?.experimental?.['claude/channel']).toEqual({});
     const { tools } = await bob.client.listTools();
     expect(tools.map((t) => t.name)).toContain('teammate_wait_for_messages');
-    expect((await bob.call('teammate_whoami')).structuredContent.name).toBe('bob');
+    expect((await bob.call('teammate_whoami')).data.name).toBe('bob');
     // The identity is the bridge's, not the client's to change.
     const other = await bob.call('teammate_join', { name: 'mallory' });
     expect(other.isError).toBe(true);
@@ -79,7 +79,7 @@ describe('stdio bridge (switchboard mcp)', () => {
     for (const s of server.sb.mcp.sessions.values()) {
       if (s.state.actor?.name === 'bob') await s.transport.close();
     }
-    expect((await bob.call('teammate_whoami')).structuredContent.name).toBe('bob');
+    expect((await bob.call('teammate_whoami')).data.name).toBe('bob');
     await alice.call('teammate_send_message', { to: 'bob', message: 'after the new session' });
     await until(() => bob.notes.find((n) => String(n.params?.content).includes('after the new session')));
     expect(bob.notes.filter((n) => n.method === CHANNEL_METHOD)).toHaveLength(2);
@@ -106,7 +106,7 @@ describe('stdio bridge without a running server', () => {
     const pid = Number(/pid (\d+)/.exec(carol.stderr())?.[1]);
     try {
       expect(pid).toBeGreaterThan(0);
-      expect((await carol.call('teammate_whoami')).structuredContent.name).toBe('carol');
+      expect((await carol.call('teammate_whoami')).data.name).toBe('carol');
       const health = await fetch(`${url}/healthz`);
       expect(health.ok).toBe(true);
     } finally {

@@ -1,8 +1,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { connectAgent, startServer, type TestServer, textOf } from '../helpers/server.js';
+import { connectAgent, startServer, type TestServer, textOf, withData } from '../helpers/server.js';
 
-type Result = CallToolResult & { structuredContent: any };
+type Result = CallToolResult & { data: any };
 
 describe('teammate_wait_for_messages', () => {
   let server: TestServer;
@@ -25,10 +25,10 @@ describe('teammate_wait_for_messages', () => {
     expect(settled).toBe(false);
     await alice.call('teammate_send_message', { to: 'bob', message: 'wake up' });
     const r = (await waiting) as Result;
-    expect(r.structuredContent.timedOut).toBe(false);
-    expect(r.structuredContent.messages.map((m: { body: string }) => m.body)).toEqual(['wake up']);
+    expect(r.data.timedOut).toBe(false);
+    expect(r.data.messages.map((m: { body: string }) => m.body)).toEqual(['wake up']);
     expect(textOf(r)).toContain('> wake up');
-    expect((await bob.call('teammate_whoami')).structuredContent.unread).toBe(0);
+    expect((await bob.call('teammate_whoami')).data.unread).toBe(0);
     await alice.close();
     await bob.close();
   });
@@ -36,13 +36,15 @@ describe('teammate_wait_for_messages', () => {
   it('returns empty at its timeout, with progress notifications meanwhile', async () => {
     const bob = await connectAgent(server, { agent: 'bob' });
     const progress: string[] = [];
-    const r = (await bob.client.callTool({ name: 'teammate_wait_for_messages', arguments: { timeout: 1 } }, undefined, {
-      onprogress: (p) => progress.push(p.message ?? ''),
-    })) as Result;
+    const r = withData(
+      (await bob.client.callTool({ name: 'teammate_wait_for_messages', arguments: { timeout: 1 } }, undefined, {
+        onprogress: (p) => progress.push(p.message ?? ''),
+      })) as CallToolResult,
+    ) as Result;
     expect(r.isError).toBeFalsy();
-    expect(r.structuredContent).toMatchObject({ messages: [], timedOut: true });
-    expect(r.structuredContent.waitedMs).toBeGreaterThanOrEqual(1000);
-    expect(textOf(r)).toContain('No new messages');
+    expect(r.data).toMatchObject({ messages: [], timedOut: true });
+    expect(r.data.waitedMs).toBeGreaterThanOrEqual(1000);
+    expect(textOf(r)).toContain('Nothing new after 1s');
     expect(progress.length).toBeGreaterThan(0);
     expect(progress[0]).toContain('waiting for messages');
     await bob.close();
@@ -53,9 +55,9 @@ describe('teammate_wait_for_messages', () => {
     const bob = await connectAgent(server, { agent: 'bob' });
     const carol = await connectAgent(server, { agent: 'carol' });
     const first = await alice.call('teammate_send_message', { to: 'bob', message: 'in the alice thread' });
-    const thread = first.structuredContent.message.threadId as string;
+    const thread = first.data.message.threadId as string;
     const now = (await bob.call('teammate_wait_for_messages', { timeout: 60, markRead: false })) as Result;
-    expect(now.structuredContent.messages).toHaveLength(1);
+    expect(now.data.messages).toHaveLength(1);
     await bob.call('teammate_check_messages');
 
     const waiting = bob.call('teammate_wait_for_messages', { timeout: 60, thread });
@@ -63,26 +65,26 @@ describe('teammate_wait_for_messages', () => {
     await alice.call('teammate_send_message', {
       to: 'bob',
       message: 'same thread',
-      replyTo: first.structuredContent.message.id,
+      replyTo: first.data.message.id,
     });
     const r = (await waiting) as Result;
-    expect(r.structuredContent.messages.map((m: { body: string }) => m.body)).toEqual(['same thread']);
+    expect(r.data.messages.map((m: { body: string }) => m.body)).toEqual(['same thread']);
     // Carol's message was left unread.
-    expect(r.structuredContent.unread).toBe(1);
+    expect(r.data.unread).toBe(1);
     for (const c of [alice, bob, carol]) await c.close();
   });
 
   it('returns when a task the caller holds changes', async () => {
     const alice = await connectAgent(server, { agent: 'alice' });
     const bob = await connectAgent(server, { agent: 'bob' });
-    const task = (await alice.call('task_create', { title: 'Port the parser' })).structuredContent;
+    const task = (await alice.call('task_create', { title: 'Port the parser' })).data;
     await bob.call('task_claim', { task: task.id });
     const waiting = bob.call('teammate_wait_for_messages', { timeout: 60 });
     await new Promise((r) => setTimeout(r, 50));
     await alice.call('task_update', { task: task.id, title: 'Port the parser to Rust' });
     const r = (await waiting) as Result;
-    expect(r.structuredContent.timedOut).toBe(false);
-    expect(r.structuredContent.taskEvents[0]).toMatchObject({
+    expect(r.data.timedOut).toBe(false);
+    expect(r.data.taskEvents[0]).toMatchObject({
       task: { id: task.id, title: 'Port the parser to Rust' },
       by: 'alice',
     });
@@ -98,7 +100,7 @@ describe('teammate_wait_for_messages', () => {
     await new Promise((r) => setTimeout(r, 100));
     await alice.call('teammate_send_message', { to: '*', message: 'all hands' });
     const results = (await Promise.all(waits)) as Result[];
-    for (const r of results) expect(r.structuredContent.messages[0].body).toBe('all hands');
+    for (const r of results) expect(r.data.messages[0].body).toBe('all hands');
     for (const c of [alice, ...agents]) await c.close();
   });
 });

@@ -11,6 +11,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { pino } from 'pino';
+import { resultData } from '../../mcp/results.js';
 import { createApp, type SwitchboardApp } from '../../server/app.js';
 import { createBus } from '../../server/bus.js';
 import { type OpenedDatabase, openDatabase } from '../../server/db/connection.js';
@@ -94,9 +95,11 @@ export interface AgentClient {
   client: Client;
   transport: StreamableHTTPClientTransport;
   /** Calls a tool and returns its result; throws if the result is an error. */
-  call: (name: string, args?: Record<string, unknown>) => Promise<CallToolResult & { structuredContent: any }>;
+  call: (name: string, args?: Record<string, unknown>) => Promise<CallToolResult & { data: any }>;
+  /** Calls a tool and returns its result, success or error. */
+  raw: (name: string, args?: Record<string, unknown>) => Promise<CallToolResult & { data: any }>;
   /** Calls a tool expecting an error result; returns it. */
-  fail: (name: string, args?: Record<string, unknown>) => Promise<CallToolResult & { structuredContent: any }>;
+  fail: (name: string, args?: Record<string, unknown>) => Promise<CallToolResult & { data: any }>;
   close: () => Promise<void>;
 }
 
@@ -116,10 +119,11 @@ export async function connectAgent(
   const client = new Client({ name: opts.clientName ?? 'switchboard-test', version: '1.0.0' });
   await client.connect(transport);
   const raw = async (name: string, args: Record<string, unknown> = {}) =>
-    (await client.callTool({ name, arguments: args })) as CallToolResult & { structuredContent: any };
+    withData((await client.callTool({ name, arguments: args })) as CallToolResult);
   return {
     client,
     transport,
+    raw,
     call: async (name, args) => {
       const r = await raw(name, args);
       if (r.isError) throw new Error(`${name} failed: ${JSON.stringify(r.content)}`);
@@ -135,6 +139,11 @@ export async function connectAgent(
       await client.close();
     },
   };
+}
+
+/** A tool result with its data (mcp/results.ts `resultData`) as `data`. */
+export function withData(r: CallToolResult): CallToolResult & { data: any } {
+  return Object.assign(r, { data: resultData(r) });
 }
 
 /** The text of a tool result. */

@@ -3,9 +3,11 @@
  * the tool table, so a new tool is covered the day it is added. (A failed call still counts as
  * the caller's activity — presence and lease timestamps — but changes no data.)
  */
+
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listTools } from '../../mcp/server.js';
-import { type AgentClient, connectAgent, startServer, type TestServer, textOf } from '../helpers/server.js';
+import { type AgentClient, connectAgent, startServer, type TestServer, textOf, withData } from '../helpers/server.js';
 
 const ACTIVITY_COLUMNS = new Set(['last_seen_at', 'lease_expires_at', 'last_used_at']);
 
@@ -31,7 +33,7 @@ describe('bad input to every tool', () => {
     const lead = await connectAgent(server, { agent: 'lead' });
     dev = await connectAgent(server, { agent: 'dev' });
     await connectAgent(server, { agent: 'rita' }).then((c) => c.close());
-    const t = (await lead.call('task_create', { title: 'A task' })).structuredContent;
+    const t = (await lead.call('task_create', { title: 'A task' })).data;
     await dev.call('task_claim', { task: t.id });
     await lead.call('teammate_send_message', { to: 'dev', message: 'hello' });
     await dev.call('review_request', { task: t.id, reviewer: 'rita' });
@@ -57,9 +59,9 @@ describe('bad input to every tool', () => {
       if (required.length > 0) cases.push({});
       for (const args of cases) {
         const before = await snapshot(server);
-        const r = await dev.client.callTool({ name: tool.name, arguments: args });
+        const r = withData((await dev.client.callTool({ name: tool.name, arguments: args })) as CallToolResult);
         expect(r.isError, `${tool.name} ${JSON.stringify(args)}`).toBe(true);
-        const err = (r.structuredContent as { error: { code: string; message: string } }).error;
+        const err = (r.data as { error: { code: string; message: string } }).error;
         expect(err.code, `${tool.name} ${JSON.stringify(args)}: ${err.message}`).toBe('invalid');
         expect(textOf(r as never)).toMatch(/^Error \(invalid\): invalid input — \S+/);
         expect(await snapshot(server)).toBe(before);

@@ -31,8 +31,7 @@ describe('a lead, a backend agent and a reviewer ship a change through Switchboa
     await reviewer.call('teammate_set_summary', { summary: 'reviewing', role: 'reviewer' });
 
     // The lead plans two tasks; the API work depends on the schema.
-    const schema = (await lead.call('task_create', { title: 'Design the auth schema', labels: ['backend'] }))
-      .structuredContent;
+    const schema = (await lead.call('task_create', { title: 'Design the auth schema', labels: ['backend'] })).data;
     const api = (
       await lead.call('task_create', {
         title: 'Build the login API',
@@ -41,7 +40,7 @@ describe('a lead, a backend agent and a reviewer ship a change through Switchboa
         priority: 'high',
         dependsOn: [schema.number],
       })
-    ).structuredContent;
+    ).data;
     expect(api.blocked).toBe(true);
     expect(api.blockedBy.map((b: { number: number }) => b.number)).toEqual([schema.number]);
 
@@ -50,18 +49,18 @@ describe('a lead, a backend agent and a reviewer ship a change through Switchboa
     expect(textOf(blocked)).toContain(`blocked by #${schema.number}`);
 
     // "Claim next" picks the ready schema task.
-    const claimed = (await backend.call('task_claim', { labels: ['backend'] })).structuredContent;
+    const claimed = (await backend.call('task_claim', { labels: ['backend'] })).data;
     expect(claimed).toMatchObject({ id: schema.id, status: 'in_progress', owner: 'backend' });
 
     // They talk: a question and an answer in the direct thread.
     const q = (
       await backend.call('teammate_send_message', { to: 'lead', message: 'UUID or ULID ids?', kind: 'question' })
-    ).structuredContent;
+    ).data;
     const leadInbox = await lead.call('teammate_check_messages');
     expect(textOf(leadInbox)).toContain('From backend');
     expect(textOf(leadInbox)).toContain('> UUID or ULID ids?');
     await lead.call('teammate_send_message', { replyTo: q.message.id, message: 'ULID, sortable.', kind: 'answer' });
-    const backendInbox = (await backend.call('teammate_check_messages')).structuredContent;
+    const backendInbox = (await backend.call('teammate_check_messages')).data;
     expect(backendInbox.messages.map((m: { body: string }) => m.body)).toContain('ULID, sortable.');
     expect(backendInbox.messages.find((m: { body: string }) => m.body === 'ULID, sortable.').threadId).toBe(
       q.message.threadId,
@@ -70,9 +69,9 @@ describe('a lead, a backend agent and a reviewer ship a change through Switchboa
     // Backend finishes the schema; the API task becomes ready and its readiness is announced.
     await backend.call('task_update', { task: schema.id, note: 'tables drafted' });
     await backend.call('task_complete', { task: schema.id, result: 'migration 0002 added' });
-    const listed = (await helper.call('task_list', { ready: true })).structuredContent;
+    const listed = (await helper.call('task_list', { ready: true })).data;
     expect(listed.tasks.map((t: { id: string }) => t.id)).toEqual([api.id]);
-    const helperMail = (await helper.call('teammate_check_messages')).structuredContent;
+    const helperMail = (await helper.call('teammate_check_messages')).data;
     expect(
       helperMail.messages.some((m: { body: string }) => m.body.includes(`#${api.number}`) && m.body.includes('ready')),
     ).toBe(true);
@@ -84,21 +83,21 @@ describe('a lead, a backend agent and a reviewer ship a change through Switchboa
       to: 'helper',
       note: 'Routes stubbed in src/auth.ts; tests left.',
     });
-    const offer = (await helper.call('teammate_check_messages')).structuredContent;
+    const offer = (await helper.call('teammate_check_messages')).data;
     expect(
       offer.messages.some((m: { kind: string; body: string }) => m.kind === 'handoff' && m.body.includes('tests left')),
     ).toBe(true);
-    const accepted = (await helper.call('task_respond_handoff', { task: api.id, accept: true })).structuredContent;
+    const accepted = (await helper.call('task_respond_handoff', { task: api.id, accept: true })).data;
     expect(accepted.owner).toBe('helper');
 
     // Helper asks the reviewer role; the reviewer requests changes; helper fixes; reviewer approves.
     const review1 = (
       await helper.call('review_request', { task: api.id, reviewer: 'role:reviewer', note: 'please check' })
-    ).structuredContent;
+    ).data;
     expect(review1.reviewerRole).toBe('reviewer');
     const own = await helper.fail('review_submit', { review: review1.id, verdict: 'approved' });
     expect(textOf(own)).toContain('cannot review');
-    const queue = (await reviewer.call('review_list', { mine: true })).structuredContent;
+    const queue = (await reviewer.call('review_list', { mine: true })).data;
     expect(queue.reviews.map((r: { id: string }) => r.id)).toEqual([review1.id]);
     const changes = (
       await reviewer.call('review_submit', {
@@ -106,20 +105,20 @@ describe('a lead, a backend agent and a reviewer ship a change through Switchboa
         verdict: 'changes_requested',
         comments: 'Add rate limiting.',
       })
-    ).structuredContent;
+    ).data;
     expect(changes.task).toMatchObject({ status: 'in_progress', owner: 'helper' });
-    const fixMail = (await helper.call('teammate_check_messages')).structuredContent;
+    const fixMail = (await helper.call('teammate_check_messages')).data;
     expect(fixMail.messages.some((m: { body: string }) => m.body.includes('Add rate limiting.'))).toBe(true);
 
     await helper.call('task_update', { task: api.id, note: 'rate limiting added' });
-    const review2 = (await helper.call('review_request', { task: api.id, reviewer: 'rita' })).structuredContent;
+    const review2 = (await helper.call('review_request', { task: api.id, reviewer: 'rita' })).data;
     const approved = (
       await reviewer.call('review_submit', { review: review2.id, verdict: 'approved', comments: 'LGTM' })
-    ).structuredContent;
+    ).data;
     expect(approved.task.status).toBe('done');
 
     // The lead sees it done with the full history.
-    const detail = (await lead.call('task_get', { task: api.id })).structuredContent;
+    const detail = (await lead.call('task_get', { task: api.id })).data;
     expect(detail.task.status).toBe('done');
     expect(detail.events.map((e: { type: string }) => e.type)).toEqual([
       'created',
@@ -136,7 +135,7 @@ describe('a lead, a backend agent and a reviewer ship a change through Switchboa
       'status_changed',
     ]);
     expect(detail.reviews.map((r: { status: string }) => r.status)).toEqual(['changes_requested', 'approved']);
-    const leadMail = (await lead.call('teammate_check_messages')).structuredContent;
+    const leadMail = (await lead.call('teammate_check_messages')).data;
     expect(leadMail.messages.some((m: { body: string }) => m.body.includes('approved'))).toBe(true);
   });
 });
@@ -148,15 +147,14 @@ describe('delivery to offline teammates and durability', () => {
     // bob exists (joined once) but has no live session.
     const bobOnce = await connectAgent(server, { agent: 'bob' });
     await bobOnce.close();
-    const sent = (await alice.call('teammate_send_message', { to: 'bob', message: 'are you there?' }))
-      .structuredContent;
+    const sent = (await alice.call('teammate_send_message', { to: 'bob', message: 'are you there?' })).data;
     expect(sent.recipients).toEqual([expect.objectContaining({ name: 'bob', queued: true })]);
     const aliceAfter = await alice.call('teammate_whoami');
-    expect(aliceAfter.structuredContent.unread).toBe(0);
+    expect(aliceAfter.data.unread).toBe(0);
     expect(textOf(aliceAfter)).not.toContain('teammate_check_messages');
 
     const bob = await agent('bob');
-    const inbox = (await bob.call('teammate_check_messages')).structuredContent;
+    const inbox = (await bob.call('teammate_check_messages')).data;
     expect(inbox.messages.map((m: { body: string; from: string }) => [m.from, m.body])).toEqual([
       ['alice', 'are you there?'],
     ]);
@@ -168,16 +166,16 @@ describe('delivery to offline teammates and durability', () => {
     const alice = await agent('alice');
     await agent('bob');
     await alice.call('teammate_send_message', { to: 'bob', message: 'survive this' });
-    const task = (await alice.call('task_create', { title: 'Persist me' })).structuredContent;
+    const task = (await alice.call('task_create', { title: 'Persist me' })).data;
     await alice.call('task_claim', { task: task.id });
     for (const c of clients.splice(0)) await c.close();
     await server.stop();
 
     server = await startServer({ dataDir });
     const bob = await agent('bob');
-    const inbox = (await bob.call('teammate_check_messages')).structuredContent;
+    const inbox = (await bob.call('teammate_check_messages')).data;
     expect(inbox.messages.map((m: { body: string }) => m.body)).toEqual(['survive this']);
-    const detail = (await bob.call('task_get', { task: task.number })).structuredContent;
+    const detail = (await bob.call('task_get', { task: task.number })).data;
     expect(detail.task).toMatchObject({ title: 'Persist me', status: 'in_progress', owner: 'alice' });
     expect(detail.events.map((e: { type: string }) => e.type)).toEqual(['created', 'claimed']);
   });
@@ -187,23 +185,21 @@ describe('claim races', () => {
   it('gives a task to exactly one of 20 concurrent clients; the rest get a conflict naming the holder', async () => {
     server = await startServer();
     const lead = await agent('lead');
-    const task = (await lead.call('task_create', { title: 'Only one may hold this' })).structuredContent;
+    const task = (await lead.call('task_create', { title: 'Only one may hold this' })).data;
     const racers = await Promise.all(Array.from({ length: 20 }, (_, i) => agent(`racer-${i}`)));
-    const results = await Promise.all(
-      racers.map((r) => r.client.callTool({ name: 'task_claim', arguments: { task: task.id } })),
-    );
+    const results = await Promise.all(racers.map((r) => r.raw('task_claim', { task: task.id })));
     const winners = results.filter((r) => !r.isError);
     const losers = results.filter((r) => r.isError);
     expect(winners).toHaveLength(1);
     expect(losers).toHaveLength(19);
-    const owner = (winners[0]!.structuredContent as { owner: string }).owner;
+    const owner = (winners[0]!.data as { owner: string }).owner;
     for (const l of losers) {
-      expect((l.structuredContent as { error: { code: string; details: { holder: string } } }).error).toMatchObject({
+      expect((l.data as { error: { code: string; details: { holder: string } } }).error).toMatchObject({
         code: 'conflict',
         details: { holder: owner },
       });
     }
-    const detail = (await lead.call('task_get', { task: task.id })).structuredContent;
+    const detail = (await lead.call('task_get', { task: task.id })).data;
     expect(detail.events.filter((e: { type: string }) => e.type === 'claimed')).toHaveLength(1);
   });
 });

@@ -13,8 +13,8 @@ describe('MCP sessions over Streamable HTTP', () => {
   it('binds the agent named in the URL and lists the tools with annotations', async () => {
     const alice = await connectAgent(server, { agent: 'alice' });
     const who = await alice.call('teammate_whoami');
-    expect(who.structuredContent.name).toBe('alice');
-    expect(who.structuredContent.team).toBe('default');
+    expect(who.data.name).toBe('alice');
+    expect(who.data.team).toBe('default');
     const { tools } = await alice.client.listTools();
     const send = tools.find((t) => t.name === 'teammate_send_message');
     expect(send?.annotations?.readOnlyHint).toBe(false);
@@ -29,11 +29,11 @@ describe('MCP sessions over Streamable HTTP', () => {
     expect(textOf(err)).toContain('teammate_join');
     await anon.call('teammate_join', { name: 'bob', role: 'reviewer' });
     const who = await anon.call('teammate_whoami');
-    expect(who.structuredContent).toMatchObject({ name: 'bob', role: 'reviewer' });
+    expect(who.data).toMatchObject({ name: 'bob', role: 'reviewer' });
     const again = await anon.fail('teammate_join', { name: 'mallory' });
     expect(textOf(again)).toContain('already bob');
     const roster = await anon.call('teammate_list');
-    expect(roster.structuredContent.teammates.map((t: { name: string }) => t.name)).toEqual(['bob']);
+    expect(roster.data.teammates.map((t: { name: string }) => t.name)).toEqual(['bob']);
     await anon.close();
   });
 
@@ -66,8 +66,8 @@ describe('MCP sessions over Streamable HTTP', () => {
     const bob = await connectAgent(server, { agent: 'bob' });
     await alice.call('teammate_send_message', { to: 'bob', message: 'ping' });
     const r = await bob.call('teammate_whoami');
-    expect(textOf(r)).toMatch(/1 unread message — call teammate_check_messages/);
-    expect(r.structuredContent.unread).toBe(1);
+    expect(textOf(r)).toMatch(/1 unread message: call teammate_check_messages/);
+    expect(r.data.unread).toBe(1);
     const inbox = await bob.call('teammate_check_messages');
     expect(textOf(inbox)).toContain('From alice');
     expect(textOf(inbox)).toContain('> ping');

@@ -91,6 +91,7 @@ const TOOL_MATRIX: Record<string, Case> = {
     args: task1({ note: 'progress' }),
     who: { alice: 'ok', admin: 'ok', bob: 'forbidden', mallory: 'not_found' },
   },
+  task_comment: { args: task1({ message: 'looks good' }), who: { bob: 'ok', mallory: 'not_found' } },
   task_release: { args: task1(), who: { alice: 'ok', admin: 'ok', bob: 'forbidden', mallory: 'not_found' } },
   task_delegate: {
     args: task1({ to: 'carol' }),
@@ -424,7 +425,7 @@ describe('MCP session identity', () => {
       });
       expect(res.status).toBe(403);
       const who = await bob.call('teammate_whoami');
-      expect(who.structuredContent.name).toBe('bob');
+      expect(who.data.name).toBe('bob');
       // No tool takes an "act as" argument: a `from` field is refused as unknown.
       const spoof = await bob.call('teammate_send_message', { to: 'carol', message: 'x', from: 'alice' });
       expect(codeOf(spoof)).toBe('invalid');

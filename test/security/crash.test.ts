@@ -209,7 +209,7 @@ describe('graceful shutdown (real process, SIGTERM)', () => {
     expect(statuses[0]).toBe(201);
     // The waiting call was answered (woken by the shutdown), not cut off.
     expect(wait).not.toHaveProperty('thrown');
-    expect(wait).toMatchObject({ id: 42, result: { structuredContent: { messages: [] } } });
+    expect(wait).toMatchObject({ id: 42, result: { _meta: { 'switchboard/result': { messages: [] } } } });
     expect(wait.result.isError).toBeFalsy();
     expect(server.stderr()).toMatch(/shut down cleanly/);
     await sender.client.close().catch(() => {});

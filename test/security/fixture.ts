@@ -21,6 +21,7 @@ import { sendMessage } from '../../server/ops/messages.js';
 import { requestReview } from '../../server/ops/reviews.js';
 import { claimTask, createTask, handoffTask } from '../../server/ops/tasks.js';
 import { mintToken, revokeToken } from '../../server/ops/tokens.js';
+import { withData } from '../helpers/server.js';
 
 export interface Harness {
   deps: AppDeps;
@@ -212,7 +213,7 @@ export interface McpAgent {
   client: Client;
   transport: StreamableHTTPClientTransport;
   /** Calls a tool; returns the raw result (error results included). */
-  call: (name: string, args?: Record<string, unknown>) => Promise<CallToolResult & { structuredContent?: any }>;
+  call: (name: string, args?: Record<string, unknown>) => Promise<CallToolResult & { data?: any }>;
   close: () => Promise<void>;
 }
 
@@ -228,7 +229,8 @@ export async function connect(url: string, who: { token?: string; agent?: string
   return {
     client,
     transport,
-    call: async (name, args = {}) => (await client.callTool({ name, arguments: args })) as never,
+    call: async (name, args = {}) =>
+      withData((await client.callTool({ name, arguments: args })) as CallToolResult) as never,
     close: async () => {
       await transport.terminateSession().catch(() => {});
       await client.close();
@@ -237,8 +239,8 @@ export async function connect(url: string, who: { token?: string; agent?: string
 }
 
 /** The error code of a tool result, or null for a success. */
-export const codeOf = (r: { isError?: boolean; structuredContent?: any }): string | null =>
-  r.isError ? (r.structuredContent?.error?.code ?? 'unknown') : null;
+export const codeOf = (r: { isError?: boolean; data?: any }): string | null =>
+  r.isError ? (r.data?.error?.code ?? 'unknown') : null;
 
 export const MCP_HEADERS = {
   'content-type': 'application/json',

@@ -127,7 +127,7 @@ describe('fuzzing every MCP tool', () => {
           }
           const code = codeOf(r);
           if (code !== null) {
-            expectDomainError(r.structuredContent?.error, `${tool.name} ${JSON.stringify(a).slice(0, 200)}`);
+            expectDomainError(r.data?.error, `${tool.name} ${JSON.stringify(a).slice(0, 200)}`);
             expect(snapshot(h.opened.sqlite), `${tool.name} changed state on ${code}`).toBe(before);
           }
         }),

@@ -159,7 +159,7 @@ describe('hostile names and references', () => {
           // Text that is not valid Unicode is refused at the door (HTTP 400), before any tool runs.
           const r = await alice.call(tool, args as Record<string, unknown>).catch((err: Error) => {
             expect(err.message).toMatch(/unpaired UTF-16 surrogate/);
-            return { isError: true, structuredContent: { error: { code: 'invalid' } }, content: [] };
+            return { isError: true, data: { error: { code: 'invalid' } }, content: [] };
           });
           expect(['invalid', 'not_found'], `${tool} ${name}: ${JSON.stringify(r.content)}`).toContain(codeOf(r));
         }
@@ -214,13 +214,12 @@ describe('hostile text in every field a model or a person reads', () => {
         await run(alice, 'teammate_send_message', { to: 'bob', message: value, subject: value.slice(0, 200) });
         const created = await run(alice, 'task_create', { title: value, description: value });
         const id =
-          created.structuredContent?.id ??
-          (await run(alice, 'task_create', { title: 'plain', description: value })).structuredContent.id;
+          created.data?.id ?? (await run(alice, 'task_create', { title: 'plain', description: value })).data.id;
         await run(alice, 'task_claim', { task: id });
         await run(alice, 'task_update', { task: id, note: value });
         await run(alice, 'review_request', { task: id, reviewer: 'rita', note: value });
         const reviews = await run(rita, 'review_list', { mine: true });
-        const review = reviews.structuredContent.reviews.find((r: { taskId: string }) => r.taskId === id);
+        const review = reviews.data.reviews.find((r: { taskId: string }) => r.taskId === id);
         await run(rita, 'review_submit', { review: review.id, verdict: 'changes_requested', comments: value });
         await run(alice, 'task_handoff', { task: id, to: 'bob', note: value });
         await run(bob, 'task_respond_handoff', { task: id, accept: true, note: value.slice(0, 4000) });
@@ -230,8 +229,8 @@ describe('hostile text in every field a model or a person reads', () => {
         await run(bob, 'teammate_check_messages', { limit: 100 });
         await run(bob, 'task_list', { status: ['done', 'open', 'in_progress'] });
         const cancel = await run(alice, 'task_create', { title: 'to cancel' });
-        await run(alice, 'task_cancel', { task: cancel.structuredContent.id, reason: value.slice(0, 2000) });
-        await run(alice, 'task_get', { task: cancel.structuredContent.id });
+        await run(alice, 'task_cancel', { task: cancel.data.id, reason: value.slice(0, 2000) });
+        await run(alice, 'task_get', { task: cancel.data.id });
       }
       for (const t of texts) {
         for (const line of t.split('\n')) {

@@ -149,8 +149,8 @@ describe('sends per agent per minute (token bucket)', () => {
       expect(codeOf(await bob.call('teammate_send_message', { to: 'carol', message: 'one' }))).toBeNull();
       const r = await bob.call('teammate_send_message', { to: 'carol', message: 'two' });
       expect(codeOf(r)).toBe('rate_limited');
-      expect(r.structuredContent.error.details.retryAfterMs).toBeGreaterThan(0);
-      expect(r.structuredContent.error.details.retryAfterMs).toBeLessThanOrEqual(60_000);
+      expect(r.data.error.details.retryAfterMs).toBeGreaterThan(0);
+      expect(r.data.error.details.retryAfterMs).toBeLessThanOrEqual(60_000);
       await bob.close();
     } finally {
       await h.close();
@@ -207,14 +207,14 @@ describe('waiting calls per agent', () => {
       });
       const body = await rpcBody(extra);
       expect(body.result.isError).toBe(true);
-      expect(body.result.structuredContent.error).toMatchObject({ code: 'rate_limited', details: { limit: 1 } });
-      expect(body.result.structuredContent.error.message).toMatch(/the limit is 1 per agent/);
+      expect(body.result._meta['switchboard/error']).toMatchObject({ code: 'rate_limited', details: { limit: 1 } });
+      expect(body.result._meta['switchboard/error'].message).toMatch(/the limit is 1 per agent/);
       // Mail wakes the first wait; its slot is free again.
       const alice = await connect(h.url, { agent: 'alice' });
       await alice.call('teammate_send_message', { to: 'carol', message: 'wake up' });
       const woke = await pending;
       expect(codeOf(woke)).toBeNull();
-      expect(JSON.stringify(woke.structuredContent)).toContain('wake up');
+      expect(JSON.stringify(woke.data)).toContain('wake up');
       expect(guards.waits.size).toBe(0);
       for (const c of [carol, alice]) await c.close();
     } finally {
@@ -277,7 +277,7 @@ describe('a name held by a live session (local mode)', () => {
 
       await alice.close();
       const again = await connect(h.url, { agent: 'alice' });
-      expect((await again.call('teammate_whoami')).structuredContent.name).toBe('alice');
+      expect((await again.call('teammate_whoami')).data.name).toBe('alice');
       for (const c of [anon, again]) await c.close();
     } finally {
       await h.close();

@@ -87,18 +87,18 @@ describe.runIf(existsSync(CHROMIUM))('the board in a browser', () => {
       labels: ['ops'],
       assignee: 'bob',
     });
-    const card = page.locator(`#card-${created.structuredContent.number}`);
+    const card = page.locator(`#card-${created.data.number}`);
     await card.waitFor();
     await expect(card.textContent()).resolves.toContain('Wire the deploy pipeline');
     // Same document: the marker set before the change is still there.
     expect(await page.evaluate(() => (window as unknown as { boardMarker?: number }).boardMarker)).toBe(42);
 
     const bob = agents[1] as AgentClient;
-    await bob.call('task_claim', { task: created.structuredContent.number });
+    await bob.call('task_claim', { task: created.data.number });
     await page.locator('.col-in_progress').getByText('Wire the deploy pipeline').waitFor();
 
     await alice.call('teammate_send_message', {
-      thread: created.structuredContent.threadId,
+      thread: created.data.threadId,
       message: 'Pipeline config is in **deploy/ci.yml**',
     });
     await card.locator('h3 a').click();
@@ -107,7 +107,7 @@ describe.runIf(existsSync(CHROMIUM))('the board in a browser', () => {
     await thread.getByText('Pipeline config is in').waitFor();
     expect(await thread.locator('strong', { hasText: 'deploy/ci.yml' }).count()).toBe(1);
     // A new message lands in the open thread live.
-    await alice.call('teammate_send_message', { thread: created.structuredContent.threadId, message: 'Now green.' });
+    await alice.call('teammate_send_message', { thread: created.data.threadId, message: 'Now green.' });
     await thread.getByText('Now green.').waitFor();
   });
 
@@ -122,14 +122,14 @@ describe.runIf(existsSync(CHROMIUM))('the board in a browser', () => {
       '<a href="javascript:window.pwned=1">raw link</a>',
     ].join('\n\n');
     const t = await mallory.call('task_create', { title, description: body, assignee: 'eve' });
-    await mallory.call('teammate_send_message', { thread: t.structuredContent.threadId, message: body });
+    await mallory.call('teammate_send_message', { thread: t.data.threadId, message: body });
 
     await openBoardAs('pat');
-    const card = page.locator(`#card-${t.structuredContent.number}`);
+    const card = page.locator(`#card-${t.data.number}`);
     await card.waitFor();
     expect(await card.locator('h3').textContent()).toBe(title);
 
-    await page.goto(`${server.url}/t/default/tasks/${t.structuredContent.number}`);
+    await page.goto(`${server.url}/t/default/tasks/${t.data.number}`);
     const thread = page.locator('section.thread');
     await thread.getByText('<script>window.pwned="body"</script>').waitFor();
     expect(await page.locator('h1').textContent()).toContain(title);
@@ -145,21 +145,21 @@ describe.runIf(existsSync(CHROMIUM))('the board in a browser', () => {
   it('lets a human approve a review, and the agent sees the verdict over MCP', async () => {
     const alice = await agent('alice');
     const t = await alice.call('task_create', { title: 'Add rate limits' });
-    const n = t.structuredContent.number;
+    const n = t.data.number;
     await alice.call('task_claim', { task: n });
     await openBoardAs('pat', '/t/default/reviews');
     await page.locator('.empty', { hasText: 'No reviews are waiting' }).waitFor();
 
     const review = await alice.call('review_request', { task: n, note: 'Please check the limits table' });
-    const row = page.locator(`#review-${review.structuredContent.id}`);
+    const row = page.locator(`#review-${review.data.id}`);
     await row.waitFor();
     await row.locator('textarea[name=comments]').fill('Looks right to me.');
     await row.locator('button[value=approved]').click();
     await page.locator('.notice', { hasText: `#${n} is done` }).waitFor();
 
     const after = await alice.call('task_get', { task: n });
-    expect(after.structuredContent.task.status).toBe('done');
-    const verdict = after.structuredContent.reviews[0];
+    expect(after.data.task.status).toBe('done');
+    const verdict = after.data.reviews[0];
     expect(verdict).toMatchObject({ status: 'approved', submittedBy: 'pat', comments: 'Looks right to me.' });
   });
 
@@ -170,7 +170,7 @@ describe.runIf(existsSync(CHROMIUM))('the board in a browser', () => {
     await ana.call('teammate_set_summary', { summary: 'Building the login API', role: 'backend' });
     await ben.call('teammate_set_summary', { summary: 'Reviewing the schema change', role: 'reviewer' });
     const mk = async (title: string, extra: Record<string, unknown> = {}) =>
-      (await lead.call('task_create', { title, ...extra })).structuredContent.number as number;
+      (await lead.call('task_create', { title, ...extra })).data.number as number;
     const schema = await mk('Design the session schema', { labels: ['db'], priority: 'high' });
     const login = await mk('Login endpoint with rate limits', { labels: ['api'], dependsOn: [schema] });
     await mk('Password reset e-mails', { labels: ['api', 'mail'] });
