@@ -125,7 +125,7 @@ export function createMcpServer({ deps, state, onBind }: McpServerOptions): Serv
     const framing = async (c: Ctx): Promise<Framing> => {
       const notice = state.notice;
       state.notice = undefined;
-      return { unread: c.actor ? await unreadCount(c, c.actor.id) : 0, notice };
+      return { unread: state.actor ? await unreadCount(c, state.actor.id) : 0, notice };
     };
     const progressToken = extra._meta?.progressToken;
     let progressCount = 0;
