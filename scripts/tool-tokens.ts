@@ -7,6 +7,7 @@
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { countTokens } from 'gpt-tokenizer/encoding/o200k_base';
 import { listTools } from '../mcp/server.js';
+import { TOOL_PROFILES, type ToolProfile, toolsOf } from '../mcp/tools/index.js';
 
 /** The most tokens (o200k_base) the whole tools/list result may take. */
 export const TOOL_TOKEN_BUDGET = 6_000;
@@ -41,4 +42,11 @@ export function countToolTokens(tools: Tool[] = listTools()): ToolTokenReport {
     total: countTokens(JSON.stringify({ tools })),
     budget: TOOL_TOKEN_BUDGET,
   };
+}
+
+/** Tokens of the tools/list payload of each tool profile (`?tools=`). */
+export function countProfileTokens(): Record<ToolProfile, number> {
+  return Object.fromEntries(
+    (Object.keys(TOOL_PROFILES) as ToolProfile[]).map((p) => [p, countToolTokens(listTools(toolsOf(p))).total]),
+  ) as Record<ToolProfile, number>;
 }

@@ -32,8 +32,9 @@ import {
 import { ago, formatMessages, leaseText, quote, taskLine, taskRef } from '../format.js';
 import { DESTRUCTIVE, defineTool, IDEMPOTENT_WRITE, READ_ONLY, WRITE } from '../tool.js';
 
-/** Events shown in full by task_get; older ones are counted. */
+/** Events and thread messages task_get's text shows; older ones are counted, with how to read them. */
 const EVENTS_SHOWN = 8;
+const MESSAGES_SHOWN = 5;
 
 /** What a task's holder should know of it: its state, and the lease if it is theirs. */
 function heldText(verb: string, t: Task, ctx: Ctx): string {
@@ -60,7 +61,13 @@ function detailText(d: TaskDetail, ctx: Ctx): string {
   lines.push(
     `History${earlier ? ` (${earlier} earlier events not shown)` : ''}: ${shown.map((e) => `${e.type}${e.actor ? ` by ${e.actor}` : ''} ${ago(e.createdAt, now)}`).join('; ')}`,
   );
-  if (d.thread.length) lines.push(`Thread (latest ${d.thread.length}). ${formatMessages(d.thread)}`);
+  const tail = d.thread.slice(-MESSAGES_SHOWN);
+  if (tail.length) {
+    const more = d.thread.length > tail.length;
+    lines.push(
+      `Thread: ${more ? `latest ${tail.length} (earlier: teammate_read_thread {thread: "${t.threadId}"})` : `${tail.length} message(s)`}. ${formatMessages(tail)}`,
+    );
+  }
   return lines.join('\n');
 }
 

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listTools } from '../../mcp/server.js';
-import { countToolTokens, TOOL_TOKEN_BUDGET } from '../../scripts/tool-tokens.js';
+import { countResultTokens } from '../../scripts/result-tokens.js';
+import { countProfileTokens, countToolTokens, TOOL_TOKEN_BUDGET } from '../../scripts/tool-tokens.js';
 import { connectAgent, startServer, type TestServer } from '../helpers/server.js';
 
 describe('tool definition token budget', () => {
@@ -34,5 +35,28 @@ describe('tool definition token budget', () => {
     const sum = report.tools.reduce((n, t) => n + t.tokens, 0);
     // The whole payload is the tools joined into one JSON array, so it is close to the sum of its parts.
     expect(Math.abs(report.total - sum)).toBeLessThan(report.tools.length * 3 + 10);
+  });
+
+  it('offers smaller profiles: messaging under a third of the full list, tasks under it', () => {
+    const p = countProfileTokens();
+    expect(p.messaging).toBeLessThan(p.all / 3);
+    expect(p.tasks).toBeLessThan(p.all);
+  });
+
+  it('keeps typical results small: 5 messages, 20 tasks, a task with 30 events', async () => {
+    const counts = Object.fromEntries((await countResultTokens()).map((r) => [r.case, r]));
+    const budget: Record<string, number> = {
+      'inbox of 5 messages': 400,
+      '20 tasks': 500,
+      'task with 30 events': 500,
+    };
+    for (const [name, max] of Object.entries(budget)) {
+      const r = counts[name];
+      expect(r, name).toBeDefined();
+      expect(r?.tokens, `${name}:\n${r?.text}`).toBeLessThanOrEqual(max);
+    }
+    expect(counts['inbox of 5 messages']?.text.match(/^From alice/gm)).toHaveLength(5);
+    expect(counts['20 tasks']?.text.match(/^#\d+ "/gm)).toHaveLength(20);
+    expect(counts['task with 30 events']?.text).toMatch(/History \(22 earlier events not shown\)/);
   });
 });
