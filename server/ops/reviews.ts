@@ -188,7 +188,7 @@ export const ListReviews = z.strictObject({
   status: z.enum(['pending', 'approved', 'changes_requested', 'cancelled']).optional().describe('default pending'),
   mine: z.boolean().optional().describe('only reviews you may submit'),
   task: TaskRef.optional(),
-  limit: z.number().int().min(1).max(200).default(50),
+  limit: z.number().int().min(1).max(200).default(50).describe('most reviews to return'),
 });
 
 /** Reviews in the actor's team, oldest first (the queue order). */
@@ -219,7 +219,9 @@ export async function listReviews(ctx: Ctx, input: unknown): Promise<{ reviews: 
 
 export const SubmitReview = z.strictObject({
   review: ReviewRef,
-  verdict: z.enum(['approved', 'changes_requested']),
+  verdict: z
+    .enum(['approved', 'changes_requested'])
+    .describe('approved: task done; changes_requested: back to its owner'),
   comments: BodyText(1_000_000).optional().describe('required when requesting changes'),
 });
 
@@ -320,7 +322,7 @@ export async function submitReview(ctx: Ctx, input: unknown): Promise<{ review: 
 export const ReassignReview = z.strictObject({
   review: ReviewRef,
   to: ReviewerSpec.describe('teammate name or "role:NAME"'),
-  note: BodyText(4000).optional(),
+  note: BodyText(4000).optional().describe('why, for the new reviewer'),
 });
 
 /**

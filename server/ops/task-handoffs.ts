@@ -25,7 +25,7 @@ import {
 export const DelegateTask = z.strictObject({
   task: TaskRef,
   to: z.string().min(1).max(40).describe('teammate who should do it'),
-  note: ShortText(4000).optional(),
+  note: ShortText(4000).optional().describe('why them, what to know; lands in their inbox'),
 });
 
 /**
@@ -128,7 +128,7 @@ export async function handoffTask(ctx: Ctx, input: unknown): Promise<Task> {
 export const RespondHandoff = z.strictObject({
   task: TaskRef,
   accept: z.boolean().describe('true: you become the owner; false: the owner keeps it'),
-  note: ShortText(4000).optional(),
+  note: ShortText(4000).optional().describe('to the owner, e.g. why you decline'),
 });
 
 /**

@@ -17,6 +17,7 @@ import { toReview, toTaskEvent } from './mappers.js';
 import { checkBodySize, createThread, threadTail } from './messages.js';
 import {
   BodyText,
+  Cursor,
   IdempotencyKey,
   Label,
   PRIORITY_RANK,
@@ -48,7 +49,7 @@ import {
 export const CreateTask = z.strictObject({
   title: ShortText(500).describe('short imperative title'),
   description: BodyText(1_000_000).optional().describe('Markdown: what to do, acceptance criteria'),
-  priority: Priority.default('normal'),
+  priority: Priority.default('normal').describe('claim order: urgent first'),
   labels: Labels.optional().describe('e.g. ["backend"]; used by task_claim {labels}'),
   assignee: z.string().max(40).optional().describe('reserve for one teammate (they get a message)'),
   parent: TaskRef.optional().describe('parent task'),
@@ -136,14 +137,14 @@ export const ListTasks = z.strictObject({
     .union([TaskStatus, z.array(TaskStatus).min(1)])
     .optional()
     .describe('default: all not finished'),
-  owner: z.string().max(40).optional(),
-  assignee: z.string().max(40).optional(),
+  owner: z.string().max(40).optional().describe('teammate name'),
+  assignee: z.string().max(40).optional().describe('teammate the task is reserved for'),
   mine: z.boolean().optional().describe('tasks I own or am assigned'),
   ready: z.boolean().optional().describe('only tasks I could claim now'),
-  label: z.union([Label, Labels]).optional(),
+  label: z.union([Label, Labels]).optional().describe('tasks carrying this label (or all of these)'),
   text: z.string().trim().min(1).max(200).optional().describe('search title and description'),
   limit: z.number().int().min(1).max(200).default(50),
-  cursor: z.string().max(100).optional(),
+  cursor: Cursor.optional(),
 });
 
 /**
@@ -265,8 +266,8 @@ export async function getTask(ctx: Ctx, input: unknown): Promise<TaskDetail> {
 export const UpdateTask = z.strictObject({
   task: TaskRef,
   note: BodyText(1_000_000).optional().describe('progress note, posted in the task thread'),
-  title: ShortText(500).optional(),
-  description: BodyText(1_000_000).optional(),
+  title: ShortText(500).optional().describe('new title'),
+  description: BodyText(1_000_000).optional().describe('replaces the description (Markdown)'),
   priority: Priority.optional(),
   labels: Labels.optional().describe('replaces the labels'),
   dependsOn: TaskRefs.optional().describe('replaces the dependencies'),

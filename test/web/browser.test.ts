@@ -12,7 +12,7 @@ import { type AgentClient, connectAgent, startServer, type TestServer } from '..
 
 const CHROMIUM = '/usr/bin/chromium';
 
-describe.runIf(existsSync(CHROMIUM))('the board in a browser', () => {
+describe('the board in a browser', () => {
   let profile: string;
   let browser: BrowserContext;
   let server: TestServer;
@@ -21,6 +21,9 @@ describe.runIf(existsSync(CHROMIUM))('the board in a browser', () => {
   let dialogs: string[] = [];
 
   beforeAll(async () => {
+    // `npm test` installs Debian's chromium first (scripts/ensure-chromium.mjs); without it these tests fail, never skip.
+    if (!existsSync(CHROMIUM))
+      throw new Error(`${CHROMIUM} is missing: run npm test (it installs chromium) or apt-get install chromium`);
     profile = mkdtempSync(join(tmpdir(), 'switchboard-chromium-'));
     browser = await chromium.launchPersistentContext(profile, {
       executablePath: CHROMIUM,
