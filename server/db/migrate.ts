@@ -1,5 +1,5 @@
 /**
- * Applies the plain SQL files in `migrations/` (`NNNN_name.sql`) in order, each in one
+ * Applies the plain SQL files in `migrations/sqlite/` (`NNNN_name.sql`) in order, each in one
  * transaction, recording them in `schema_migrations`. Files are append-only: an applied
  * migration is never edited, a change is a new file.
  */
@@ -7,7 +7,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type BetterSqlite3 from 'better-sqlite3';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/', import.meta.url));
+export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/sqlite/', import.meta.url));
 
 export interface Migration {
   name: string;

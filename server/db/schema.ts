@@ -1,5 +1,5 @@
 /**
- * Kysely table types for the Switchboard schema (`migrations/*.sql`).
+ * Kysely table types for the Switchboard schema (`migrations/sqlite/*.sql`, and `migrations/postgres/*.sql` kept in step).
  * Timestamps are UTC milliseconds; ids are ULIDs; nullable columns are `T | null`.
  */
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
