@@ -4,10 +4,14 @@
  * from the connection's credentials or by `teammate_join`, never from tool arguments.
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { RequestHandlerExtra } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
+  type CallToolRequest,
   CallToolRequestSchema,
   type CallToolResult,
   ListToolsRequestSchema,
+  type ServerNotification,
+  type ServerRequest,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
@@ -39,6 +43,25 @@ export interface SessionState {
   admin: boolean;
   /** Resource URIs the client subscribed to (`switchboard://inbox`). */
   subscriptions?: Set<string>;
+  /** A one-time notice for the session's next tool result (e.g. others share its name); cleared once shown. */
+  notice?: string;
+}
+
+/**
+ * Shows the session's pending notice once: before the result's text, and as `notice` in its
+ * structured content (some clients show a model only that).
+ */
+function withNotice(state: SessionState, result: CallToolResult): CallToolResult {
+  const notice = state.notice;
+  if (!notice) return result;
+  state.notice = undefined;
+  const [first, ...rest] = result.content;
+  const content: CallToolResult['content'] =
+    first?.type === 'text'
+      ? [{ ...first, text: `${notice}\n\n${first.text}` }, ...rest]
+      : [{ type: 'text', text: notice }, ...result.content];
+  const structured = result.structuredContent && { structuredContent: { notice, ...result.structuredContent } };
+  return { ...result, content, ...structured };
 }
 
 /** tools/list entries, computed once: JSON Schema from each operation's zod schema. */
@@ -61,12 +84,14 @@ const TOOL_BY_NAME = new Map(TOOLS.map((t) => [t.name, t]));
 export interface McpServerOptions {
   deps: AppDeps;
   state: SessionState;
+  /** Takes the session's place among `agent`'s sessions before `teammate_join` writes (see ToolSession.admit). */
+  admit: (agent: { team: string; name: string }) => void;
   /** Persists a new identity binding (session row) when `teammate_join` runs. */
   onBind: (agent: Agent) => Promise<void>;
 }
 
 /** Builds the MCP server for one session. */
-export function createMcpServer({ deps, state, onBind }: McpServerOptions): Server {
+export function createMcpServer({ deps, state, admit, onBind }: McpServerOptions): Server {
   const server = new Server(
     { name: SERVER_NAME, version: SERVER_VERSION, title: 'Switchboard' },
     {
@@ -83,7 +108,12 @@ export function createMcpServer({ deps, state, onBind }: McpServerOptions): Serv
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: TOOL_LIST }));
   registerResources(server, deps, state);
 
-  server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
+  server.setRequestHandler(CallToolRequestSchema, async (req, extra) => withNotice(state, await callTool(req, extra)));
+
+  async function callTool(
+    req: CallToolRequest,
+    extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
+  ): Promise<CallToolResult> {
     const tool = TOOL_BY_NAME.get(req.params.name);
     if (!tool) {
       return toolError(
@@ -98,6 +128,7 @@ export function createMcpServer({ deps, state, onBind }: McpServerOptions): Serv
     const session: ToolSession = {
       sessionId: state.sessionId,
       signal: extra.signal,
+      admit,
       bind: async (agentId) => {
         const agent = await getAgentById(ctx, agentId);
         if (!agent) throw new DomainError('not_found', 'agent vanished while joining');
@@ -131,7 +162,7 @@ export function createMcpServer({ deps, state, onBind }: McpServerOptions): Serv
     } catch (err) {
       return toolError(err, deps.logger, tool.name);
     }
-  });
+  }
 
   return server;
 }
