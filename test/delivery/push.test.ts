@@ -49,6 +49,12 @@ describe('push to live MCP sessions', () => {
     expect(bob.client.getServerCapabilities()?.resources?.subscribe).toBe(true);
     const { resources } = await bob.client.listResources();
     expect(resources.map((r) => r.uri)).toEqual([INBOX_URI]);
+    // A URI the server does not serve is "Resource not found" (-32002), for reads and subscriptions.
+    await expect(bob.client.readResource({ uri: 'switchboard://outbox' })).rejects.toMatchObject({
+      code: -32002,
+      data: { uri: 'switchboard://outbox' },
+    });
+    await expect(bob.client.subscribeResource({ uri: 'switchboard://outbox' })).rejects.toMatchObject({ code: -32002 });
     await bob.close();
   });
 
