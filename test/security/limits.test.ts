@@ -4,6 +4,7 @@
  * limited in token and local mode alike (in local mode several sessions may share a name).
  */
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config.js';
 import { acquireWaitSlot } from '../../server/ops/rate-limit.js';
 import { codeOf, connect, harness, initializeBody, MCP_HEADERS, rpcBody, seed, snapshot } from './fixture.js';
 
@@ -249,6 +250,16 @@ describe('waiting calls per agent', () => {
 });
 
 describe('sessions per agent in local mode (one name, several sessions)', () => {
+  it('takes the limit from SWITCHBOARD_MAX_SESSIONS_PER_AGENT (default 8); an invalid value names the variable', () => {
+    expect(loadConfig({}).limits.maxSessionsPerAgent).toBe(8);
+    expect(loadConfig({ SWITCHBOARD_MAX_SESSIONS_PER_AGENT: '3' }).limits.maxSessionsPerAgent).toBe(3);
+    for (const bad of ['0', 'many', '2.5']) {
+      expect(() => loadConfig({ SWITCHBOARD_MAX_SESSIONS_PER_AGENT: bad })).toThrow(
+        /SWITCHBOARD_MAX_SESSIONS_PER_AGENT/,
+      );
+    }
+  });
+
   it('admits the limit under one name; one more is refused naming the limit, and the refusal changes nothing', async () => {
     const h = await harness({ serve: true, limits: { maxSessionsPerAgent: 2 } });
     try {
