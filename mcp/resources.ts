@@ -25,6 +25,14 @@ const INBOX = {
   mimeType: 'text/markdown',
 };
 
+/**
+ * The error for a URI this server does not serve: JSON-RPC -32002 "Resource not found", with
+ * the URI as data (MCP 2025-11-25, server/resources, Error Handling).
+ */
+function resourceNotFound(uri: string): Error {
+  return Object.assign(new Error(`Resource not found: ${uri}; see resources/list`), { code: -32002, data: { uri } });
+}
+
 /** The resources capability the server declares. */
 export const RESOURCES_CAPABILITY = { subscribe: true, listChanged: false };
 
@@ -33,7 +41,7 @@ export function registerResources(server: Server, deps: AppDeps, state: SessionS
   server.setRequestHandler(ListResourcesRequestSchema, async () => ({ resources: [INBOX] }));
 
   server.setRequestHandler(ReadResourceRequestSchema, async (req) => {
-    if (req.params.uri !== INBOX_URI) throw new Error(`unknown resource ${req.params.uri}; see resources/list`);
+    if (req.params.uri !== INBOX_URI) throw resourceNotFound(req.params.uri);
     if (!state.actor) {
       return {
         contents: [{ uri: INBOX_URI, mimeType: 'text/markdown', text: 'No identity yet: call teammate_join.' }],
@@ -47,7 +55,7 @@ export function registerResources(server: Server, deps: AppDeps, state: SessionS
   });
 
   server.setRequestHandler(SubscribeRequestSchema, async (req) => {
-    if (req.params.uri !== INBOX_URI) throw new Error(`unknown resource ${req.params.uri}; see resources/list`);
+    if (req.params.uri !== INBOX_URI) throw resourceNotFound(req.params.uri);
     state.subscriptions ??= new Set();
     state.subscriptions.add(req.params.uri);
     return {};

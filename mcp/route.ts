@@ -20,7 +20,7 @@ import { trackResponse } from '../server/middleware/track-response.js';
 import { agentKey, releaseSession, type SessionHold } from '../server/ops/rate-limit.js';
 import { endSession, startSession, updateSession } from '../server/ops/sessions.js';
 import { createEventLog, type EventLog, GET_STREAM } from './event-store.js';
-import { holdAgent } from './holds.js';
+import { holdAgent, sharedNameNotice } from './holds.js';
 import { startPush } from './push.js';
 import { createMcpServer, type SessionState } from './server.js';
 import { isToolProfile, TOOL_PROFILES, type ToolProfile } from './tools/index.js';
@@ -113,29 +113,38 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
   async function openSession(req: Request, body: unknown): Promise<Response> {
     let entry: McpSession | undefined;
     const state: SessionState = { sessionId: '', actor: null, admin: false, profile: toolProfileOf(req) };
-    const hold = (agent: { team: string; name: string }, credentialed: boolean) =>
+    const hold = (agent: { team: string; name: string }) =>
       holdAgent(
         deps,
         agent,
-        credentialed,
         () => entry,
         async () => {
           if (entry && state.sessionId) await closeSession(state.sessionId, entry);
         },
       );
-    // A name given in the URL is claimed before anything async, so two clients cannot both take it.
+    // A name given in the URL takes its place before anything async, so concurrent opens
+    // cannot pass the per-agent session limit together.
     const named = deps.auth === 'local' && !req.headers.get('authorization') ? namedAgent(req) : null;
-    let held = named ? hold(named, false) : undefined;
+    let held = named ? hold(named) : undefined;
     let identity: Awaited<ReturnType<typeof resolveIdentity>>;
     try {
       identity = await resolveIdentity(deps, req, { autoJoin: true });
-      if (!held && identity.agent) held = hold(identity.agent, true);
+      if (!held && identity.agent) held = hold(identity.agent);
     } catch (err) {
       releaseSession(deps.guards, held);
       throw err;
     }
     state.actor = identity.agent;
     state.admin = identity.admin;
+    // A session named without a credential is told once if others already act under its name
+    // (a token proves who it is); `told` is the agent it was told about.
+    let told: string | undefined;
+    const tellSharedName = (via: 'url' | 'join') => {
+      const h = entry?.hold;
+      if (!h || !state.actor || told === h.key) return;
+      told = h.key;
+      state.notice = sharedNameNotice(deps, h, state.actor.name, via);
+    };
     const ctx = baseCtx(deps);
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: () => randomUUID(),
@@ -157,21 +166,31 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
     const server = createMcpServer({
       deps,
       state,
+      admit: (agent) => {
+        if (!entry || entry.hold?.key === agentKey(agent.team, agent.name)) return;
+        const next = hold(agent);
+        releaseSession(deps.guards, entry.hold);
+        entry.hold = next;
+      },
       onBind: async (agent) => {
         if (entry && entry.hold?.key !== agentKey(agent.team, agent.name)) {
           try {
-            entry.hold = hold(agent, false);
+            const next = hold(agent);
+            releaseSession(deps.guards, entry.hold);
+            entry.hold = next;
           } catch (err) {
             state.actor = null;
             throw err;
           }
         }
         await updateSession(ctx, state.sessionId, { agentId: agent.id, teamId: agent.teamId });
+        if (entry?.credential === 'anonymous') tellSharedName('join');
       },
     });
     server.oninitialized = () => {
       const client = server.getClientVersion();
       const caps = server.getClientCapabilities();
+      if (named) tellSharedName('url');
       void updateSession(ctx, state.sessionId, {
         clientName: client?.name ?? null,
         clientVersion: client?.version ?? null,

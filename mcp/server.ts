@@ -84,12 +84,14 @@ const PROFILES = new Map(
 export interface McpServerOptions {
   deps: AppDeps;
   state: SessionState;
+  /** Takes the session's place among `agent`'s sessions before `teammate_join` writes (see ToolSession.admit). */
+  admit: (agent: { team: string; name: string }) => void;
   /** Persists a new identity binding (session row) when `teammate_join` runs. */
   onBind: (agent: Agent) => Promise<void>;
 }
 
 /** Builds the MCP server for one session. */
-export function createMcpServer({ deps, state, onBind }: McpServerOptions): Server {
+export function createMcpServer({ deps, state, admit, onBind }: McpServerOptions): Server {
   const server = new Server(
     { name: SERVER_NAME, version: SERVER_VERSION, title: 'Switchboard' },
     {
@@ -132,6 +134,7 @@ export function createMcpServer({ deps, state, onBind }: McpServerOptions): Serv
     const session: ToolSession = {
       sessionId: state.sessionId,
       signal: extra.signal,
+      admit,
       bind: async (agentId) => {
         const agent = await getAgentById(ctx, agentId);
         if (!agent) throw new DomainError('not_found', 'agent vanished while joining');

@@ -10,6 +10,11 @@ import type { Ctx } from '../server/ops/context.js';
 /** Per-session state the tools see: the MCP session and the identity bound to it. */
 export interface ToolSession {
   sessionId: string;
+  /**
+   * Called by `teammate_join` before it writes anything: takes this session's place among the
+   * agent's live sessions. Errors: `rate_limited` at the per-agent session limit.
+   */
+  admit: (agent: { team: string; name: string }) => void;
   /** Called by `teammate_join` to bind an identity to this session. */
   bind: (agentId: string) => Promise<void>;
   /** Progress and cancellation for long-running calls (the waiting tool). */

@@ -25,6 +25,7 @@ export interface ResultTokenCount {
 const NO_SESSION: ToolSession = {
   sessionId: 'tokens',
   bind: async () => {},
+  admit: () => {},
   signal: new AbortController().signal,
   progress: async () => {},
 };

@@ -38,10 +38,17 @@ function sentText(r: SendResult): string {
   return `${r.duplicate ? 'Already sent (same idempotencyKey)' : 'Sent'} ${parts.filter(Boolean).join('; ')}. Message id ${r.message.id}. Replies come to your inbox; teammate_wait_for_messages waits for them.`;
 }
 
+/** `2 sessions (claude-code 2.1.3, codex 0.169.0)`, or `no live session`. */
+function sessionsPhrase(t: Teammate): string {
+  if (t.sessions === 0) return 'no live session';
+  const clients = t.clients.length ? ` (${t.clients.join(', ')})` : '';
+  return `${t.sessions} session${t.sessions === 1 ? '' : 's'}${clients}`;
+}
+
 function rosterLine(t: Teammate, now: number): string {
   const role = t.role ? ` (${t.role})` : '';
   const summary = t.summary ? `: "${t.summary}"` : '';
-  return `- ${t.name}${role} [${t.kind}, ${t.presence}, reach by ${t.reachable}, seen ${ago(t.lastSeenAt, now)}, ${t.tasksHeld} task(s)]${summary}`;
+  return `- ${t.name}${role} [${t.kind}, ${t.presence}, ${sessionsPhrase(t)}, reach by ${t.reachable}, seen ${ago(t.lastSeenAt, now)}, ${t.tasksHeld} task(s)]${summary}`;
 }
 
 export const teammateTools = [
@@ -54,7 +61,7 @@ export const teammateTools = [
     annotations: IDEMPOTENT_WRITE,
     needsActor: false,
     run: async (ctx, args, session) => {
-      const r = await joinTeam(ctx, args);
+      const r = await joinTeam(ctx, args, session.admit);
       await session.bind(r.agent.id);
       return r;
     },
@@ -70,7 +77,7 @@ export const teammateTools = [
     annotations: READ_ONLY,
     run: (ctx, args) => whoami(ctx, args),
     text: (t: Teammate) =>
-      `You are ${t.name} in team ${t.team}${t.role ? `, role ${t.role}` : ''}; holding ${t.tasksHeld} task(s); ${t.unread} unread.${t.unread ? ' Next: teammate_check_messages.' : t.tasksHeld ? ' Next: task_list {mine: true}.' : ' Next: task_claim {} for the best ready task.'}`,
+      `You are ${t.name} in team ${t.team}${t.role ? `, role ${t.role}` : ''}; ${sessionsPhrase(t)}; holding ${t.tasksHeld} task(s); ${t.unread} unread.${t.unread ? ' Next: teammate_check_messages.' : t.tasksHeld ? ' Next: task_list {mine: true}.' : ' Next: task_claim {} for the best ready task.'}`,
   }),
   defineTool({
     name: 'teammate_list',

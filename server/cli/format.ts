@@ -14,12 +14,15 @@ export const indent = (text: string, by = '  '): string =>
     .map((l) => (l === '' ? l : `${by}${l}`))
     .join('\n');
 
-/** `alice (reviewer) — claude-code, online, reach by push, seen 3s ago, 1 task, 2 unread` */
+/** `alice (reviewer) — claude-code, online, 2 sessions (claude-code 2.1.3), reach by push, seen 3s ago, 1 task, 2 unread` */
 export function teammateLine(t: Teammate): string {
   const role = t.role ? ` (${t.role})` : '';
   const facts = [
     t.kind,
     t.presence,
+    t.sessions
+      ? `${t.sessions} session${t.sessions === 1 ? '' : 's'}${t.clients.length ? ` (${t.clients.join(', ')})` : ''}`
+      : null,
     `reach by ${t.reachable}`,
     `seen ${ago(t.lastSeenAt)}`,
     `${t.tasksHeld} task${t.tasksHeld === 1 ? '' : 's'}`,

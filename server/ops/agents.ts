@@ -8,7 +8,6 @@ import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
 import { type Ctx, requireActor, withTx } from './context.js';
 import { type Agent, type Presence, type Reachability, toAgent } from './mappers.js';
-import { assertNameFree } from './rate-limit.js';
 import { AgentKind, AgentName, parseInput, ShortText, TeamName } from './schemas.js';
 
 /** An agent with no activity for this long is `idle` even with a live session (ms). */
@@ -31,9 +30,17 @@ export type JoinTeam = z.infer<typeof JoinTeam>;
 /**
  * Joins (or rejoins) `team` as `name`, creating the team and the agent if new. Fields given
  * update the agent; omitted fields keep their value. Returns the agent and whether it is new.
- * Errors: `invalid` for a bad name; `conflict` when the connection is already someone else.
+ * `admit`, called after the checks and before any write, lets an MCP session take its place
+ * among the agent's sessions (it throws at the per-agent session limit). Several connections
+ * may act as one agent (DESIGN.md, Delivery).
+ * Errors: `invalid` for a bad name; `conflict` when the connection is already someone else;
+ * whatever `admit` throws.
  */
-export async function joinTeam(ctx: Ctx, input: unknown): Promise<{ agent: Agent; created: boolean }> {
+export async function joinTeam(
+  ctx: Ctx,
+  input: unknown,
+  admit?: (agent: { team: string; name: string }) => void,
+): Promise<{ agent: Agent; created: boolean }> {
   const p = parseInput(JoinTeam, input);
   if (p.name === SYSTEM_AGENT) {
     throw new DomainError('invalid', `"${SYSTEM_AGENT}" is reserved for the server's own notices; pick another name`);
@@ -45,7 +52,7 @@ export async function joinTeam(ctx: Ctx, input: unknown): Promise<{ agent: Agent
       `this connection is already ${me.name} in team ${me.team}; open a new session to act as someone else`,
     );
   }
-  assertNameFree(ctx, p.team, p.name);
+  admit?.({ team: p.team, name: p.name });
   return upsertAgent(ctx, p);
 }
 
@@ -183,11 +190,14 @@ export async function getAgentById(ctx: Ctx, id: string): Promise<Agent | null> 
   return row ? toAgent(row, row.team_name) : null;
 }
 
-/** A teammate as the roster shows it: presence, reachability, held tasks, unread mail. */
+/** A teammate as the roster shows it: presence, reachability, live sessions, held tasks, unread mail. */
 export interface Teammate extends Agent {
   presence: Presence;
   reachable: Reachability;
-  liveSessions: number;
+  /** Live MCP sessions acting as this teammate (an agent may hold several). */
+  sessions: number;
+  /** The clients of those sessions from their MCP initialize, distinct, e.g. `["claude-code 2.1.3", "codex 0.169.0"]`. */
+  clients: string[];
   tasksHeld: number;
   unread: number;
 }
@@ -215,7 +225,7 @@ export async function rosterOf(ctx: Ctx, teamId: string, teamName: string): Prom
     // Live sessions, and those ended too recently for the agent to count as offline by age alone.
     ctx.db
       .selectFrom('sessions')
-      .select(['agent_id', 'push', 'ended_at'])
+      .select(['agent_id', 'push', 'ended_at', 'client_name', 'client_version'])
       .where('team_id', '=', teamId)
       .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>=', now - RECENT_MS)]))
       .execute(),
@@ -236,7 +246,7 @@ export async function rosterOf(ctx: Ctx, teamId: string, teamName: string): Prom
       .groupBy('recipient_id')
       .execute(),
   ]);
-  const live = new Map<string, { n: number; push: boolean }>();
+  const live = new Map<string, { n: number; push: boolean; clients: Set<string> }>();
   const left = new Map<string, number>();
   for (const s of sessions) {
     if (!s.agent_id) continue;
@@ -244,8 +254,9 @@ export async function rosterOf(ctx: Ctx, teamId: string, teamName: string): Prom
       left.set(s.agent_id, Math.max(left.get(s.agent_id) ?? 0, s.ended_at));
       continue;
     }
-    const cur = live.get(s.agent_id) ?? { n: 0, push: false };
-    live.set(s.agent_id, { n: cur.n + 1, push: cur.push || s.push === 1 });
+    const cur = live.get(s.agent_id) ?? { n: 0, push: false, clients: new Set<string>() };
+    if (s.client_name) cur.clients.add(s.client_version ? `${s.client_name} ${s.client_version}` : s.client_name);
+    live.set(s.agent_id, { n: cur.n + 1, push: cur.push || s.push === 1, clients: cur.clients });
   }
   const heldBy = new Map(held.map((h) => [h.owner_id as string, Number(h.n)]));
   const unreadBy = new Map(unread.map((u) => [u.recipient_id, Number(u.n)]));
@@ -255,7 +266,8 @@ export async function rosterOf(ctx: Ctx, teamId: string, teamName: string): Prom
       ...toAgent(row, teamName),
       presence: presenceOf(now, row.last_seen_at, l?.n ?? 0, left.get(row.id) ?? null),
       reachable: l ? (l.push ? 'push' : 'wait') : 'poll',
-      liveSessions: l?.n ?? 0,
+      sessions: l?.n ?? 0,
+      clients: l ? [...l.clients].sort() : [],
       tasksHeld: heldBy.get(row.id) ?? 0,
       unread: unreadBy.get(row.id) ?? 0,
     };

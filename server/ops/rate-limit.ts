@@ -1,24 +1,22 @@
 /**
  * Per-agent limits kept in memory (they protect the running process, so they reset with it):
  * a token bucket for sends, a count of waiting calls, and the register of live MCP sessions
- * that enforces "open sessions per agent" and, for sessions without a credential, "a name held
- * by a live session cannot be taken by another". Operations reach them through `ctx.guards`;
+ * that enforces "open sessions per agent" and tells a session who else is connected under its
+ * name. Operations reach them through `ctx.guards`;
  * a context without guards (plain operation tests) is not limited.
  */
 import { DomainError } from '../errors.js';
 import { type Ctx, requireActor } from './context.js';
 
-/** One MCP session's claim on an agent name, registered by the `/mcp` route. */
+/** One MCP session's place in its agent's session register, registered by the `/mcp` route. */
 export interface SessionHold {
   /** `team/name` of the agent the session acts as. */
   key: string;
-  /** True when the session proved its identity with a bearer token. */
-  credentialed: boolean;
   /** True while the client is evidently connected (a stream or call open, or recent activity). */
   live: () => boolean;
-  /** For error messages, e.g. `session 3f2a… (claude-code), active 4s ago`. */
-  describe: () => string;
-  /** Ends the session (used to clear stale sessions of a name that is being taken over). */
+  /** The client's name and version from its initialize (`claude-code 2.1.3`), null before it. */
+  client: () => string | null;
+  /** Ends the session (used to clear departed sessions when the register is full). */
   close: () => Promise<void>;
 }
 
@@ -106,33 +104,12 @@ export function acquireWaitSlot(ctx: Ctx): WaitSlot {
 }
 
 /**
- * Refuses to let a connection without a credential take `team/name` while a live session
- * holds it (local mode: the name is the only identity, so two clients must not share it).
- * A rejoin by the session already acting as that agent passes.
- * Errors: `conflict` naming the holding session.
- */
-export function assertNameFree(ctx: Ctx, team: string, name: string): void {
-  const g = ctx.guards;
-  if (!g || (ctx.actor?.team === team && ctx.actor.name === name)) return;
-  const live = [...(g.sessions.get(agentKey(team, name)) ?? [])].find((h) => h.live());
-  if (live) throw nameHeld(team, name, live);
-}
-
-function nameHeld(team: string, name: string, holder: SessionHold): DomainError {
-  return new DomainError(
-    'conflict',
-    `teammate "${name}" in team "${team}" is held by a live session (${holder.describe()}); pick another name, or end that session first`,
-    { name, team },
-  );
-}
-
-/**
- * Registers `hold` as a live session of its agent, enforcing:
- * - without a credential, no other live session may hold the name (`conflict`);
- * - at most `limits.maxSessionsPerAgent` sessions per agent (`rate_limited`); sessions that
- *   are no longer live are cleared to make room.
- * Synchronous, so two sessions opening at once cannot both pass. Returns the stale sessions
- * the caller must close (the name's previous, departed holders).
+ * Registers `hold` as a live session of its agent. An agent may hold several live sessions
+ * (reconnects, windows, clients that open sessions in parallel), at most
+ * `limits.maxSessionsPerAgent`; sessions that are no longer live do not count, and are cleared
+ * to make room once the register is full. Synchronous, so two sessions opening at once cannot
+ * both take the last place. Returns the departed sessions the caller must close.
+ * Errors: `rate_limited` naming the limit and the open sessions' clients; nothing is changed.
  */
 export function admitSession(ctx: Ctx, hold: SessionHold): SessionHold[] {
   const g = ctx.guards;
@@ -141,23 +118,35 @@ export function admitSession(ctx: Ctx, hold: SessionHold): SessionHold[] {
   if (set.has(hold)) return [];
   const others = [...set];
   const live = others.filter((h) => h.live());
-  const [team = '', name = ''] = hold.key.split('/');
-  if (!hold.credentialed && live[0]) throw nameHeld(team, name, live[0]);
   const max = ctx.limits.maxSessionsPerAgent;
   if (live.length >= max) {
+    const name = hold.key.slice(hold.key.indexOf('/') + 1);
     throw new DomainError(
       'rate_limited',
-      `${name} already has ${live.length} open sessions; the limit is ${max} per agent. Close one (DELETE /mcp) first.`,
-      { limit: max },
+      `${name} already has ${live.length} live sessions (${clientList(live)}); the limit is ${max} per agent (SWITCHBOARD_MAX_SESSIONS_PER_AGENT). Close one first: exit a client you no longer use, or end its session with DELETE /mcp and its Mcp-Session-Id.`,
+      { limit: max, sessions: live.length },
     );
   }
-  // A session opening without a credential takes the name over from departed holders; others
-  // clear departed sessions only when they are at the limit.
-  const stale = others.filter((h) => !h.live() && (!hold.credentialed || others.length >= max));
+  const stale = others.length >= max ? others.filter((h) => !h.live()) : [];
   for (const h of stale) set.delete(h);
   set.add(hold);
   g.sessions.set(hold.key, set);
   return stale;
+}
+
+/** The other live sessions of `hold`'s agent, in the order they were registered. */
+export function otherLiveSessions(guards: Guards | undefined, hold: SessionHold): SessionHold[] {
+  return [...(guards?.sessions.get(hold.key) ?? [])].filter((h) => h !== hold && h.live());
+}
+
+/** `claude-code 2.1 ×2, codex 0.169`: the clients of some sessions, counted. */
+export function clientList(holds: readonly SessionHold[]): string {
+  const counts = new Map<string, number>();
+  for (const h of holds) {
+    const c = h.client() ?? 'an unnamed client';
+    counts.set(c, (counts.get(c) ?? 0) + 1);
+  }
+  return [...counts].map(([c, n]) => (n > 1 ? `${c} ×${n}` : c)).join(', ');
 }
 
 /** Removes a session from the register (it ended). Idempotent. */

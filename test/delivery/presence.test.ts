@@ -28,7 +28,7 @@ describe('presence', () => {
     });
     const [line] = await once(child.stdout, 'data');
     expect(String(line)).toContain('ready');
-    expect(await presenceOf(alice, 'ghost')).toMatchObject({ presence: 'online', liveSessions: 1 });
+    expect(await presenceOf(alice, 'ghost')).toMatchObject({ presence: 'online', sessions: 1 });
 
     child.kill('SIGKILL');
     await once(child, 'exit');
@@ -41,11 +41,11 @@ describe('presence', () => {
     expect(closed).toBe(1);
     expect(await presenceOf(alice, 'ghost')).toMatchObject({
       presence: 'offline',
-      liveSessions: 0,
+      sessions: 0,
       summary: 'about to vanish',
     });
     // Alice, whose client is alive and connected, stays.
-    expect(await presenceOf(alice, 'alice')).toMatchObject({ presence: 'online', liveSessions: 1 });
+    expect(await presenceOf(alice, 'alice')).toMatchObject({ presence: 'online', sessions: 1 });
     const send = await alice.call('teammate_send_message', { to: 'ghost', message: 'are you there?' });
     expect(send.data.recipients).toEqual([{ name: 'ghost', presence: 'offline', queued: true }]);
     await alice.close();
@@ -57,7 +57,7 @@ describe('presence', () => {
     await bob.call('teammate_whoami');
     expect(await presenceOf(alice, 'bob')).toMatchObject({ presence: 'online' });
     await bob.close();
-    expect(await presenceOf(alice, 'bob')).toMatchObject({ presence: 'offline', liveSessions: 0 });
+    expect(await presenceOf(alice, 'bob')).toMatchObject({ presence: 'offline', sessions: 0 });
     await alice.close();
   });
 });

@@ -1,8 +1,6 @@
 import type { Notification } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { CHANNEL_METHOD, INBOX_URI } from '../../mcp/push.js';
-import { baseCtx } from '../../server/identity.js';
-import { mintToken } from '../../server/ops/tokens.js';
 import { type AgentClient, connectAgent, startServer, type TestServer, textOf } from '../helpers/server.js';
 
 /** Records every notification a client receives and lets a test wait for one. */
@@ -51,15 +49,20 @@ describe('push to live MCP sessions', () => {
     expect(bob.client.getServerCapabilities()?.resources?.subscribe).toBe(true);
     const { resources } = await bob.client.listResources();
     expect(resources.map((r) => r.uri)).toEqual([INBOX_URI]);
+    // A URI the server does not serve is "Resource not found" (-32002), for reads and subscriptions.
+    await expect(bob.client.readResource({ uri: 'switchboard://outbox' })).rejects.toMatchObject({
+      code: -32002,
+      data: { uri: 'switchboard://outbox' },
+    });
+    await expect(bob.client.subscribeResource({ uri: 'switchboard://outbox' })).rejects.toMatchObject({ code: -32002 });
     await bob.close();
   });
 
   it('pushes a channel notification, a log notification and an inbox update to every session of the recipient', async () => {
     const alice = await connectAgent(server, { agent: 'alice' });
-    // Without a credential a name is held by one live session; two sessions of bob need his token.
-    const { token } = await mintToken(baseCtx(server.deps), { agent: 'bob' });
-    const bob1 = await connectAgent(server, { token });
-    const bob2 = await connectAgent(server, { token });
+    // Two live sessions under one name (two windows of one agent, or a reconnect).
+    const bob1 = await connectAgent(server, { agent: 'bob' });
+    const bob2 = await connectAgent(server, { agent: 'bob' });
     const carol = await connectAgent(server, { agent: 'carol' });
     const n1 = recordNotifications(bob1);
     const n2 = recordNotifications(bob2);

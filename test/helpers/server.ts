@@ -104,11 +104,12 @@ export interface AgentClient {
 }
 
 /**
- * Connects a real SDK client. `agent` names it in the URL (local mode); `token` sends a bearer token.
+ * Connects a real SDK client. `agent` names it in the URL (local mode); `token` sends a bearer token;
+ * `clientName` / `clientVersion` are what its initialize reports.
  */
 export async function connectAgent(
   server: Pick<TestServer, 'mcpUrl'>,
-  opts: { agent?: string; team?: string; token?: string; clientName?: string } = {},
+  opts: { agent?: string; team?: string; token?: string; clientName?: string; clientVersion?: string } = {},
 ): Promise<AgentClient> {
   const u = new URL(server.mcpUrl);
   if (opts.agent) u.searchParams.set('agent', opts.agent);
@@ -116,7 +117,7 @@ export async function connectAgent(
   const transport = new StreamableHTTPClientTransport(u, {
     requestInit: opts.token ? { headers: { authorization: `Bearer ${opts.token}` } } : {},
   });
-  const client = new Client({ name: opts.clientName ?? 'switchboard-test', version: '1.0.0' });
+  const client = new Client({ name: opts.clientName ?? 'switchboard-test', version: opts.clientVersion ?? '1.0.0' });
   await client.connect(transport);
   const raw = async (name: string, args: Record<string, unknown> = {}) =>
     withData((await client.callTool({ name, arguments: args })) as CallToolResult);

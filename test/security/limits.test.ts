@@ -1,9 +1,10 @@
 /**
  * Every configurable limit at its boundary: the last allowed value passes, one more is refused
- * with an error that says the limit, and the refusal changes nothing. Plus the local-mode rule
- * that a name held by a live session cannot be taken by another.
+ * with an error that says the limit, and the refusal changes nothing. Sessions per agent are
+ * limited in token and local mode alike (in local mode several sessions may share a name).
  */
 import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../server/config.js';
 import { acquireWaitSlot } from '../../server/ops/rate-limit.js';
 import { codeOf, connect, harness, initializeBody, MCP_HEADERS, rpcBody, seed, snapshot } from './fixture.js';
 
@@ -171,7 +172,9 @@ describe('open sessions per agent', () => {
         body: JSON.stringify(initializeBody()),
       });
       expect(third.status).toBe(429);
-      expect((await rpcBody(third)).error.message).toMatch(/2 open sessions; the limit is 2 per agent/);
+      expect((await rpcBody(third)).error.message).toMatch(
+        /alice already has 2 live sessions .*; the limit is 2 per agent/,
+      );
       expect(h.sb.mcp.sessions.size).toBe(2);
       // Others are not affected.
       const bob = await connect(h.url, { token: f.tokens.bob });
@@ -246,49 +249,75 @@ describe('waiting calls per agent', () => {
   });
 });
 
-describe('a name held by a live session (local mode)', () => {
-  it('cannot be taken by another session (URL, teammate_join or API join) until its holder leaves', async () => {
-    const h = await harness({ serve: true });
+describe('sessions per agent in local mode (one name, several sessions)', () => {
+  it('takes the limit from SWITCHBOARD_MAX_SESSIONS_PER_AGENT (default 8); an invalid value names the variable', () => {
+    expect(loadConfig({}).limits.maxSessionsPerAgent).toBe(8);
+    expect(loadConfig({ SWITCHBOARD_MAX_SESSIONS_PER_AGENT: '3' }).limits.maxSessionsPerAgent).toBe(3);
+    for (const bad of ['0', 'many', '2.5']) {
+      expect(() => loadConfig({ SWITCHBOARD_MAX_SESSIONS_PER_AGENT: bad })).toThrow(
+        /SWITCHBOARD_MAX_SESSIONS_PER_AGENT/,
+      );
+    }
+  });
+
+  it('admits the limit under one name; one more is refused naming the limit, and the refusal changes nothing', async () => {
+    const h = await harness({ serve: true, limits: { maxSessionsPerAgent: 2 } });
     try {
       await seed(h.deps);
-      const alice = await connect(h.url, { agent: 'alice' });
-      const clash = await fetch(`${h.url}/mcp?agent=alice`, {
+      const a1 = await connect(h.url, { agent: 'alice' });
+      const a2 = await connect(h.url, { agent: 'alice' });
+      expect(codeOf(await a2.call('teammate_whoami'))).toBeNull();
+      const anon = await connect(h.url);
+      const before = snapshot(h.opened.sqlite);
+      const sessionRows = () => h.opened.sqlite.prepare('SELECT count(*) AS n FROM sessions').get();
+      const rowsBefore = sessionRows();
+      const register = () => h.sb.guards.sessions.get('default/alice')?.size;
+      expect(register()).toBe(2);
+
+      const third = await fetch(`${h.url}/mcp?agent=alice`, {
         method: 'POST',
         headers: MCP_HEADERS,
         body: JSON.stringify(initializeBody()),
       });
-      expect(clash.status).toBe(409);
-      expect((await rpcBody(clash)).error.message).toMatch(/"alice" in team "default" is held by a live session/);
-
-      const before = snapshot(h.opened.sqlite);
-      const anon = await connect(h.url);
+      expect(third.status).toBe(429);
+      const message = (await rpcBody(third)).error.message as string;
+      expect(message).toMatch(
+        /alice already has 2 live sessions \(security-test 1\.0\.0 ×2\); the limit is 2 per agent/,
+      );
+      expect(message).toMatch(/Close one first: .*DELETE \/mcp/);
+      // teammate_join as alice on another session is refused the same way, before it writes.
       const join = await anon.call('teammate_join', { name: 'alice', role: 'impostor' });
-      expect(codeOf(join)).toBe('conflict');
+      expect(codeOf(join)).toBe('rate_limited');
+      expect(join.data.error.details).toMatchObject({ limit: 2, sessions: 2 });
       expect(codeOf(await anon.call('teammate_whoami'))).toBe('unauthorized');
+
+      expect(snapshot(h.opened.sqlite)).toBe(before);
+      expect(sessionRows()).toEqual(rowsBefore);
+      expect(h.sb.mcp.sessions.size).toBe(3);
+      expect(register()).toBe(2);
+      // Another name is not affected, and the JSON API (no session) is not limited.
+      expect(codeOf(await anon.call('teammate_join', { name: 'carol' }))).toBeNull();
       const api = await h.request('/api/v1/join', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: 'alice', role: 'impostor' }),
+        body: JSON.stringify({ name: 'alice' }),
       });
-      expect(api.status).toBe(409);
-      expect(snapshot(h.opened.sqlite)).toBe(before);
-      // Other teams' "alice" is a different name.
-      expect(codeOf(await anon.call('teammate_join', { name: 'alice', team: 'elsewhere' }))).toBeNull();
+      expect(api.status).toBe(200);
 
-      await alice.close();
-      const again = await connect(h.url, { agent: 'alice' });
-      expect((await again.call('teammate_whoami')).data.name).toBe('alice');
-      for (const c of [anon, again]) await c.close();
+      await a1.close();
+      const a3 = await connect(h.url, { agent: 'alice' });
+      expect((await a3.call('teammate_whoami')).data.name).toBe('alice');
+      for (const c of [a2, a3, anon]) await c.close();
     } finally {
       await h.close();
     }
   });
 
-  it('passes to a new session once the holder is gone: stream lost, or quiet past the hold time', async () => {
-    const h = await harness({ serve: true, fakeClock: true });
+  it('at the limit, departed sessions make room: a lost stream at once, a quiet client after the live time', async () => {
+    const h = await harness({ serve: true, fakeClock: true, limits: { maxSessionsPerAgent: 1 } });
     try {
       await seed(h.deps);
-      // A client that keeps a GET stream and loses it (exits without DELETE) releases the name at once.
+      // A client that keeps a GET stream and loses it (exits without DELETE) has departed.
       const first = await connect(h.url, { agent: 'alice' });
       const firstId = first.transport.sessionId as string;
       for (let i = 0; i < 200 && !h.sb.mcp.sessions.get(firstId)?.hadStream; i++) {
@@ -302,7 +331,7 @@ describe('a name held by a live session (local mode)', () => {
       const second = await connect(h.url, { agent: 'alice' });
       expect(h.sb.mcp.sessions.has(firstId)).toBe(false);
 
-      // A client without a GET stream holds the name while it is active, then loses it.
+      // A client without a GET stream is live while it is active, then counts as departed.
       await second.close();
       const init = await fetch(`${h.url}/mcp?agent=alice`, {
         method: 'POST',
@@ -311,12 +340,12 @@ describe('a name held by a live session (local mode)', () => {
       });
       expect(init.status).toBe(200);
       const quietId = init.headers.get('mcp-session-id') as string;
-      const clash = await fetch(`${h.url}/mcp?agent=alice`, {
+      const over = await fetch(`${h.url}/mcp?agent=alice`, {
         method: 'POST',
         headers: MCP_HEADERS,
         body: JSON.stringify(initializeBody()),
       });
-      expect(clash.status).toBe(409);
+      expect(over.status).toBe(429);
       h.clock.now += 30_001;
       const taker = await connect(h.url, { agent: 'alice' });
       expect(h.sb.mcp.sessions.has(quietId)).toBe(false);

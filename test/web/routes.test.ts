@@ -8,6 +8,7 @@ import { findAgent, touchActivity } from '../../server/ops/agents.js';
 import { createCtx } from '../../server/ops/context.js';
 import { sendMessage } from '../../server/ops/messages.js';
 import { listReviews, requestReview, submitReview } from '../../server/ops/reviews.js';
+import { startSession } from '../../server/ops/sessions.js';
 import { cancelTask, claimTask, completeTask, createTask, getTask } from '../../server/ops/tasks.js';
 import { mintToken } from '../../server/ops/tokens.js';
 import { type BoardWorld, Browser, boardWorld, ORIGIN } from './helpers.js';
@@ -332,6 +333,30 @@ describe('board routes (local mode)', () => {
     expect(roster).toContain('id="agent-alice"');
     expect(roster).toContain('href="/t/default/tasks/1"');
     expect(roster).toContain('<span class="presence online">online</span>');
+  });
+
+  it('shows how many live sessions each teammate has and from which clients', async () => {
+    const alice = await w.agent('alice');
+    await w.agent('bob');
+    const ctx = createCtx(w.deps, null);
+    for (const [id, clientName, clientVersion] of [
+      ['s1', 'claude-code', '2.1.3'],
+      ['s2', 'codex', '0.169.0'],
+    ] as const) {
+      await startSession(ctx, {
+        id,
+        teamId: alice.teamId,
+        agentId: alice.id,
+        transport: 'http',
+        clientName,
+        clientVersion,
+      });
+    }
+    await b.join('pat');
+    const roster = await (await b.fragment('/t/default/agents')).text();
+    const row = (name: string) => new RegExp(`id="agent-${name}">(.*?)</tr>`, 's').exec(roster)?.[1] ?? '';
+    expect(row('alice')).toContain('2 sessions (claude-code 2.1.3, codex 0.169.0)');
+    expect(row('bob')).not.toContain('session');
   });
 
   it('streams a team’s changes as server-sent events naming what changed', async () => {

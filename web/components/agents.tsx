@@ -1,4 +1,4 @@
-/** The agents roster: presence, kind and role, summary, tasks held, reviews waiting, unread, reach. */
+/** The agents roster: presence, kind and role, summary, tasks held, reviews waiting, unread, reach and live sessions. */
 import type { FC } from 'hono/jsx';
 import type { Teammate } from '../../server/ops/agents.js';
 import type { TaskSummary } from '../../server/ops/mappers.js';
@@ -79,7 +79,18 @@ export const RosterPanel: FC<{ team: string; rows: RosterRow[]; now: number }> =
               </td>
               <td>{a.pendingReviews}</td>
               <td>{a.unread}</td>
-              <td title={REACH[a.reachable]}>{a.reachable}</td>
+              <td title={REACH[a.reachable]}>
+                {a.reachable}
+                {a.sessions > 0 && (
+                  <>
+                    <br />
+                    <span class="small">
+                      {a.sessions} session{a.sessions === 1 ? '' : 's'}
+                      {a.clients.length > 0 && ` (${a.clients.join(', ')})`}
+                    </span>
+                  </>
+                )}
+              </td>
             </tr>
           ))}
         </tbody>
