@@ -17,6 +17,7 @@ import { getAgentById, touchActivity } from '../server/ops/agents.js';
 import { type Ctx, createCtx } from '../server/ops/context.js';
 import type { Agent } from '../server/ops/mappers.js';
 import { unreadCount } from '../server/ops/messages.js';
+import { PROMPTS_CAPABILITY, registerPrompts } from './prompts.js';
 import { RESOURCES_CAPABILITY, registerResources } from './resources.js';
 import { type Framing, toolError, toolResult } from './results.js';
 import type { ToolDef, ToolSession } from './tool.js';
@@ -99,6 +100,7 @@ export function createMcpServer({ deps, state, admit, onBind }: McpServerOptions
         tools: {},
         logging: {},
         resources: RESOURCES_CAPABILITY,
+        prompts: PROMPTS_CAPABILITY,
         experimental: { 'claude/channel': {} },
       },
       instructions: INSTRUCTIONS,
@@ -108,6 +110,7 @@ export function createMcpServer({ deps, state, admit, onBind }: McpServerOptions
   const profile = PROFILES.get(state.profile ?? 'all') as NonNullable<ReturnType<typeof PROFILES.get>>;
   server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: profile.list }));
   registerResources(server, deps, state);
+  registerPrompts(server);
 
   server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
     const tool = profile.byName.get(req.params.name);
