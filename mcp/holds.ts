@@ -1,13 +1,14 @@
 /**
  * How an MCP session takes its place in the per-agent session register
- * (server/ops/rate-limit.ts): what "live" means for a session, the hold the `/mcp` route
+ * (server/ops/session-register.ts): what "live" means for a session, the hold the `/mcp` route
  * registers when a session is bound to an agent (at initialize, or by `teammate_join`), and
  * the notice a session gets when other live sessions share its name.
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { AppDeps } from '../server/deps.js';
 import { baseCtx } from '../server/identity.js';
-import { admitSession, agentKey, clientList, otherLiveSessions, type SessionHold } from '../server/ops/rate-limit.js';
+import { agentKey, type SessionHold } from '../server/ops/guards.js';
+import { admitSession, clientList, otherLiveSessions } from '../server/ops/session-register.js';
 
 /**
  * A session without a GET stream counts as live this long after its last request (ms): long

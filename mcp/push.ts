@@ -15,11 +15,10 @@ import { baseCtx } from '../server/identity.js';
 import type { Ctx } from '../server/ops/context.js';
 import { getMessage, markDelivered } from '../server/ops/delivery.js';
 import type { Message } from '../server/ops/mappers.js';
-import { formatMessage } from './format.js';
-import type { SessionState } from './server.js';
+import { formatMessage } from '../server/text-format.js';
+import { INBOX_URI } from './resources.js';
+import type { SessionState } from './session-state.js';
 
-/** The resource clients subscribe to for inbox changes. */
-export const INBOX_URI = 'switchboard://inbox';
 export const CHANNEL_METHOD = 'notifications/claude/channel';
 
 /** What push needs of a live session. */

@@ -13,9 +13,11 @@ import {
 import type { AppDeps } from '../server/deps.js';
 import { createCtx } from '../server/ops/context.js';
 import { checkMessages } from '../server/ops/messages.js';
-import { formatMessage } from './format.js';
-import { INBOX_URI } from './push.js';
-import type { SessionState } from './server.js';
+import { formatMessage } from '../server/text-format.js';
+import type { SessionState } from './session-state.js';
+
+/** The resource clients subscribe to for inbox changes. */
+export const INBOX_URI = 'switchboard://inbox';
 
 const INBOX = {
   uri: INBOX_URI,

@@ -5,14 +5,14 @@
 import { Hono } from 'hono';
 import { createMcpEndpoint, type McpEndpoint } from '../mcp/route.js';
 import { boardRoutes } from '../web/routes.js';
-import { errorResponse } from './api/errors.js';
 import { apiRoutes } from './api/index.js';
 import type { AppDeps } from './deps.js';
 import { DomainError } from './errors.js';
+import { errorResponse } from './http-errors.js';
 import { jsonGuard, sizeGuard } from './middleware/body.js';
 import { createDrain, type Drain } from './middleware/drain.js';
 import { originGuard } from './middleware/origin.js';
-import { createGuards, type Guards } from './ops/rate-limit.js';
+import { createGuards, type Guards } from './ops/guards.js';
 
 export interface SwitchboardApp {
   app: Hono;

@@ -5,7 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import type { OriginPolicy } from './middleware/origin.js';
+import type { OriginPolicy } from './deps.js';
 import { DEFAULT_LIMITS, type Limits } from './ops/context.js';
 import { AgentName } from './ops/schemas.js';
 

@@ -5,9 +5,8 @@
 import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
 import type { Db } from './db/connection.js';
-import type { OriginPolicy } from './middleware/origin.js';
 import type { Limits } from './ops/context.js';
-import type { Guards } from './ops/rate-limit.js';
+import type { Guards } from './ops/guards.js';
 
 export interface AppDeps {
   db: Db;
@@ -26,4 +25,12 @@ export interface AppDeps {
   origins?: OriginPolicy;
   /** Local mode: the board's name for a person who has not picked one (`SWITCHBOARD_BOARD_NAME`). */
   boardName?: string | null;
+}
+
+/** Hosts and origins the server accepts besides loopback and its own (server/middleware/origin.ts). */
+export interface OriginPolicy {
+  /** Accepted `Host` names (no port) besides loopback; `'*'` accepts any. */
+  hosts: string[];
+  /** Accepted `Origin` values besides the server's own, e.g. `https://board.example.com`. */
+  origins: string[];
 }

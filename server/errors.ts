@@ -1,6 +1,6 @@
 /**
  * The one error type operations throw. Each surface maps `code` to its own form:
- * HTTP status + JSON envelope (`server/api/errors.ts`), an MCP `isError` result
+ * HTTP status + JSON envelope (`server/http-errors.ts`), an MCP `isError` result
  * (`mcp/results.ts`), an HTML error fragment (`web/`).
  */
 import type { ZodError } from 'zod';

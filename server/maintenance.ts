@@ -3,10 +3,16 @@
  * sessions whose clients vanished, return tasks whose claim lease ran out, prune stored
  * stream events. Each step is independent; a failure is logged and the others still run.
  */
-import type { McpEndpoint } from '../mcp/route.js';
 import type { AppDeps } from './deps.js';
 import { baseCtx } from './identity.js';
 import { expireLeases } from './ops/tasks.js';
+
+/** What maintenance needs of the MCP endpoint (mcp/route.ts `McpEndpoint`). */
+export interface SessionUpkeep {
+  /** Closes sessions whose clients vanished; returns how many. */
+  sweep: () => Promise<number>;
+  events: { prune: () => Promise<number> };
+}
 
 export interface MaintenanceReport {
   /** MCP sessions closed because their client was gone or idle too long. */
@@ -18,7 +24,7 @@ export interface MaintenanceReport {
 }
 
 /** Runs every upkeep step once. */
-export async function runMaintenance(deps: AppDeps, mcp: McpEndpoint): Promise<MaintenanceReport> {
+export async function runMaintenance(deps: AppDeps, mcp: SessionUpkeep): Promise<MaintenanceReport> {
   const step = async (name: string, fn: () => Promise<number>) => {
     try {
       return await fn();
@@ -38,7 +44,7 @@ export async function runMaintenance(deps: AppDeps, mcp: McpEndpoint): Promise<M
 export const MAINTENANCE_EVERY_MS = 10_000;
 
 /** Runs maintenance every `everyMs` (never two runs at once); returns a stop function. */
-export function startMaintenance(deps: AppDeps, mcp: McpEndpoint, everyMs = MAINTENANCE_EVERY_MS): () => void {
+export function startMaintenance(deps: AppDeps, mcp: SessionUpkeep, everyMs = MAINTENANCE_EVERY_MS): () => void {
   let running = false;
   const timer = setInterval(() => {
     if (running) return;

@@ -7,8 +7,8 @@
 import type { Context } from 'hono';
 import { html } from 'hono/html';
 import type { Logger } from 'pino';
-import { STATUS } from '../server/api/errors.js';
 import { type DomainError, isDomainError } from '../server/errors.js';
+import { STATUS } from '../server/http-errors.js';
 import { ErrorBox } from './components/common.js';
 import { Layout } from './components/layout.js';
 import { CSP, csrfToken } from './security.js';

@@ -10,7 +10,7 @@ import {
   SubmitReview,
   submitReview,
 } from '../../server/ops/reviews.js';
-import { ago, reviewerOf, taskLine, taskRef } from '../format.js';
+import { ago, reviewerOf, taskLine, taskRef } from '../../server/text-format.js';
 import { defineTool, READ_ONLY, WRITE } from '../tool.js';
 
 export const reviewTools = [

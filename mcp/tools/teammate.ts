@@ -25,7 +25,7 @@ import {
   sendMessage,
   type ThreadView,
 } from '../../server/ops/messages.js';
-import { ago, formatMessages, mailNextStep } from '../format.js';
+import { ago, formatMessages, mailNextStep } from '../../server/text-format.js';
 import { defineTool, IDEMPOTENT_WRITE, READ_ONLY, WRITE } from '../tool.js';
 
 function sentText(r: SendResult): string {

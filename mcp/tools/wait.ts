@@ -1,7 +1,7 @@
 /** MCP tool `teammate_wait_for_messages`: a call that returns the moment mail arrives. */
 import { type TaskNotice, WaitForMessages, type WaitResult, waitForMessages } from '../../server/ops/delivery.js';
 import { acquireWaitSlot } from '../../server/ops/rate-limit.js';
-import { formatMessages, mailNextStep, taskRef } from '../format.js';
+import { formatMessages, mailNextStep, taskRef } from '../../server/text-format.js';
 import { defineTool, IDEMPOTENT_WRITE } from '../tool.js';
 
 /**

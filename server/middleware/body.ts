@@ -7,9 +7,9 @@
  */
 import type { Context, MiddlewareHandler } from 'hono';
 import { bodyLimit } from 'hono/body-limit';
-import { errorResponse } from '../api/errors.js';
 import type { AppDeps } from '../deps.js';
 import { DomainError } from '../errors.js';
+import { errorResponse } from '../http-errors.js';
 import { DEFAULT_LIMITS } from '../ops/context.js';
 
 /** Deepest accepted JSON nesting (objects and arrays); Switchboard's inputs need fewer than 10. */

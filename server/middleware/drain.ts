@@ -6,9 +6,9 @@
  */
 import type { ServerResponse } from 'node:http';
 import type { MiddlewareHandler } from 'hono';
-import { errorResponse } from '../api/errors.js';
 import type { AppDeps } from '../deps.js';
 import { DomainError } from '../errors.js';
+import { errorResponse } from '../http-errors.js';
 import { trackResponse } from './track-response.js';
 
 export interface Drain {

@@ -14,16 +14,9 @@
  * Errors: 403 `forbidden` naming the refused header.
  */
 import type { MiddlewareHandler } from 'hono';
-import { errorResponse } from '../api/errors.js';
-import type { AppDeps } from '../deps.js';
+import type { AppDeps, OriginPolicy } from '../deps.js';
 import { DomainError } from '../errors.js';
-
-export interface OriginPolicy {
-  /** Accepted `Host` names (no port) besides loopback; `'*'` accepts any. */
-  hosts: string[];
-  /** Accepted `Origin` values besides the server's own, e.g. `https://board.example.com`. */
-  origins: string[];
-}
+import { errorResponse } from '../http-errors.js';
 
 const LOOPBACK_NAMES = new Set(['localhost', '127.0.0.1', '[::1]', '::1']);
 

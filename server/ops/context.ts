@@ -7,8 +7,8 @@ import type { Kysely, Transaction } from 'kysely';
 import type { Bus, BusEvent } from '../bus.js';
 import type { Database } from '../db/schema.js';
 import { DomainError } from '../errors.js';
+import type { Guards } from './guards.js';
 import type { Agent } from './mappers.js';
-import type { Guards } from './rate-limit.js';
 
 /** Configurable limits enforced by operations. Sizes in characters, durations in ms. */
 export interface Limits {
@@ -54,7 +54,7 @@ export interface Ctx {
   /** Queues (in a transaction) or emits a bus event. */
   emit: (event: BusEvent) => void;
   inTx: boolean;
-  /** In-memory per-agent limiters (server/ops/rate-limit.ts); absent in plain operation tests. */
+  /** In-memory per-agent limiters (server/ops/guards.ts); absent in plain operation tests. */
   guards?: Guards;
 }
 

@@ -1,6 +1,7 @@
 import type { Notification } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CHANNEL_METHOD, INBOX_URI } from '../../mcp/push.js';
+import { CHANNEL_METHOD } from '../../mcp/push.js';
+import { INBOX_URI } from '../../mcp/resources.js';
 import { type AgentClient, connectAgent, startServer, type TestServer, textOf } from '../helpers/server.js';
 
 /** Records every notification a client receives and lets a test wait for one. */

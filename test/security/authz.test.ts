@@ -6,8 +6,8 @@
  */
 import { describe, expect, it } from 'vitest';
 import { TOOLS } from '../../mcp/tools/index.js';
-import { STATUS } from '../../server/api/errors.js';
 import type { ErrorCode } from '../../server/errors.js';
+import { STATUS } from '../../server/http-errors.js';
 import {
   type Actor,
   codeOf,

@@ -2,10 +2,11 @@
  * Human-readable renderings of API results for the terminal. Scripts use `--json` instead;
  * these lines may change between versions.
  */
-import { ago } from '../../mcp/format.js';
-import type { Teammate } from '../ops/agents.js';
-import type { Agent, InboxMessage, Message, Review, Task, TaskEvent } from '../ops/mappers.js';
-import type { SendResult } from '../ops/messages.js';
+
+import type { Teammate } from '../server/ops/agents.js';
+import type { Agent, InboxMessage, Message, Review, Task, TaskEvent } from '../server/ops/mappers.js';
+import type { SendResult } from '../server/ops/messages.js';
+import { ago } from '../server/text-format.js';
 
 /** Indents every line of `text` by two spaces. */
 export const indent = (text: string, by = '  '): string =>

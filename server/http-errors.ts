@@ -13,7 +13,7 @@
 import type { Context } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { Logger } from 'pino';
-import { type ErrorCode, isDomainError } from '../errors.js';
+import { type ErrorCode, isDomainError } from './errors.js';
 
 export const STATUS: Record<ErrorCode, ContentfulStatusCode> = {
   invalid: 400,

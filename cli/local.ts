@@ -7,9 +7,9 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { createBus } from '../bus.js';
-import { type OpenedDatabase, openDatabase } from '../db/connection.js';
-import { type Ctx, createCtx } from '../ops/context.js';
+import { createBus } from '../server/bus.js';
+import { type OpenedDatabase, openDatabase } from '../server/db/connection.js';
+import { type Ctx, createCtx } from '../server/ops/context.js';
 
 export interface LocalOptions {
   dataDir?: string;

@@ -1,6 +1,6 @@
 /** `switchboard send | broadcast | inbox | ack | thread`: messages and inboxes over the JSON API. */
 import { type Command, Option } from 'commander';
-import type { InboxResult, SendResult, ThreadView } from '../../ops/messages.js';
+import type { InboxResult, SendResult, ThreadView } from '../../server/ops/messages.js';
 import { apiAction, messageText, wholeNumber, withApiOptions } from '../client.js';
 import { sentText, messageText as showMessage } from '../format.js';
 import { pick } from './teammates.js';

@@ -4,7 +4,7 @@
  * none is running, and acts as the teammate given by --agent/--team or --token.
  */
 import { type Command, Option } from 'commander';
-import { runStdioBridge } from '../../../mcp/stdio-bridge.js';
+import { runStdioBridge } from '../../mcp/stdio-bridge.js';
 import { DEFAULT_URL } from '../client.js';
 
 export function registerMcp(program: Command): void {

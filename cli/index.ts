@@ -1,5 +1,5 @@
 /**
- * The `switchboard` command line. Each command group lives in `server/cli/commands/` and
+ * The `switchboard` command line. Each command group lives in `cli/commands/` and
  * registers itself on the program; the CLI talks to a running server's JSON API, except
  * commands that must work without one (serve, token, backup), which open the data directory.
  */

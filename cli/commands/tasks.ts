@@ -4,8 +4,8 @@
  * A task reference is its number (12 or #12) or its id.
  */
 import { type Command, Option } from 'commander';
-import type { Message, Task } from '../../ops/mappers.js';
-import type { TaskDetail } from '../../ops/tasks.js';
+import type { Message, Task } from '../../server/ops/mappers.js';
+import type { TaskDetail } from '../../server/ops/tasks.js';
 import { apiAction, messageText, wholeNumber, withApiOptions } from '../client.js';
 import { eventLine, indent, reviewLine, messageText as showMessage, taskLine, taskText } from '../format.js';
 import { pick } from './teammates.js';

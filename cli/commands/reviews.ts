@@ -1,7 +1,7 @@
 /** `switchboard review …`: request, list, approve, request changes on and pass on reviews. */
 import { type Command, Option } from 'commander';
-import type { Review, Task } from '../../ops/mappers.js';
-import type { TaskDetail } from '../../ops/tasks.js';
+import type { Review, Task } from '../../server/ops/mappers.js';
+import type { TaskDetail } from '../../server/ops/tasks.js';
 import { type ApiClient, apiAction, messageText, wholeNumber, withApiOptions } from '../client.js';
 import { reviewLine, taskLine } from '../format.js';
 import { taskPath } from './tasks.js';

@@ -8,7 +8,7 @@ import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import type { Command } from 'commander';
-import { applyRetention } from '../../ops/retention.js';
+import { applyRetention } from '../../server/ops/retention.js';
 import { dbFileOf, localAction, withLocalDb, withLocalOptions } from '../local.js';
 
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);

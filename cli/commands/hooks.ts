@@ -15,8 +15,8 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
-import { formatMessage } from '../../../mcp/format.js';
-import type { InboxResult } from '../../ops/messages.js';
+import type { InboxResult } from '../../server/ops/messages.js';
+import { formatMessage } from '../../server/text-format.js';
 import { ApiError, type ApiOptions, createClient, withApiOptions } from '../client.js';
 
 const FORMATS = ['claude', 'codex-notify', 'text'] as const;

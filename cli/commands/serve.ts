@@ -6,6 +6,6 @@ export function registerServe(program: Command): void {
     .command('serve')
     .description('start the server (SWITCHBOARD_PORT, SWITCHBOARD_HOST, SWITCHBOARD_DATA_DIR configure it)')
     .action(async () => {
-      await import('../../main.js');
+      await import('../../server/main.js');
     });
 }

@@ -4,7 +4,7 @@
  * A token is printed once, when created; only its SHA-256 hash is stored.
  */
 import type { Command } from 'commander';
-import { listTokens, mintToken, revokeToken, type TokenInfo } from '../../ops/tokens.js';
+import { listTokens, mintToken, revokeToken, type TokenInfo } from '../../server/ops/tokens.js';
 import { localAction, withLocalDb, withLocalOptions } from '../local.js';
 
 const infoLine = (t: TokenInfo) =>

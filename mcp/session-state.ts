@@ -1,0 +1,16 @@
+/** The state of one MCP session, shared by its server (mcp/server.ts), its transport (mcp/route.ts) and push. */
+import type { Agent } from '../server/ops/mappers.js';
+import type { ToolProfile } from './tools/index.js';
+
+/** Mutable per-session state shared by the server and its transport. */
+export interface SessionState {
+  sessionId: string;
+  actor: Agent | null;
+  admin: boolean;
+  /** The tools this session offers (`?tools=` on the MCP URL); `all` when absent. */
+  profile?: ToolProfile;
+  /** Said once, before the text of the session's next tool result (then cleared). */
+  notice?: string | undefined;
+  /** Resource URIs the client subscribed to (`switchboard://inbox`). */
+  subscriptions?: Set<string>;
+}
