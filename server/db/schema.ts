@@ -4,6 +4,20 @@
  */
 import type { Generated, Insertable, Selectable, Updateable } from 'kysely';
 
+/** The values the text columns below may hold; operations validate against these lists (server/ops/schemas.ts). */
+export const AGENT_KINDS = ['claude-code', 'codex', 'human', 'cli', 'other'] as const;
+/** What an agent row may be: a joinable kind, or `system` for the per-team `switchboard` agent that sends server notices. */
+export type AgentKind = (typeof AGENT_KINDS)[number] | 'system';
+export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
+export type Priority = (typeof PRIORITIES)[number];
+export const MESSAGE_KINDS = ['message', 'question', 'answer', 'status', 'handoff', 'review', 'system'] as const;
+export type MessageKind = (typeof MESSAGE_KINDS)[number];
+export const TASK_STATUSES = ['open', 'in_progress', 'in_review', 'done', 'failed', 'cancelled'] as const;
+export type TaskStatus = (typeof TASK_STATUSES)[number];
+export const REVIEW_STATUSES = ['pending', 'approved', 'changes_requested', 'cancelled'] as const;
+export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
+export type ThreadKind = 'task' | 'direct' | 'topic';
+
 export interface TeamTable {
   id: string;
   name: string;
@@ -15,7 +29,7 @@ export interface AgentTable {
   id: string;
   team_id: string;
   name: string;
-  kind: Generated<string>;
+  kind: Generated<AgentKind>;
   role: string | null;
   summary: string | null;
   cwd: string | null;
@@ -53,7 +67,7 @@ export interface TokenTable {
 export interface ThreadTable {
   id: string;
   team_id: string;
-  kind: string;
+  kind: ThreadKind;
   subject: string | null;
   task_id: string | null;
   direct_key: string | null;
@@ -68,10 +82,10 @@ export interface MessageTable {
   team_id: string;
   thread_id: string;
   sender_id: string;
-  kind: Generated<string>;
+  kind: Generated<MessageKind>;
   subject: string | null;
   body: string;
-  priority: Generated<string>;
+  priority: Generated<Priority>;
   ack_required: Generated<number>;
   reply_to: string | null;
   to_spec: Generated<string>;
@@ -95,8 +109,8 @@ export interface TaskTable {
   number: number;
   title: string;
   description: Generated<string>;
-  status: Generated<string>;
-  priority: Generated<string>;
+  status: Generated<TaskStatus>;
+  priority: Generated<Priority>;
   priority_rank: Generated<number>;
   creator_id: string;
   owner_id: string | null;
@@ -143,7 +157,7 @@ export interface ReviewTable {
   requested_by: string;
   reviewer_id: string | null;
   reviewer_role: string | null;
-  status: Generated<string>;
+  status: Generated<ReviewStatus>;
   note: string | null;
   comments: string | null;
   submitted_by: string | null;
@@ -168,10 +182,10 @@ export interface ArchivedMessageTable {
   team_id: string;
   thread_id: string;
   sender_id: string;
-  kind: string;
+  kind: MessageKind;
   subject: string | null;
   body: string;
-  priority: string;
+  priority: Priority;
   ack_required: number;
   reply_to: string | null;
   to_spec: string;

@@ -3,8 +3,19 @@
  * Times leave the database as UTC ms and reach callers as ISO-8601 strings; agents are
  * named by name (unique in their team), not by id, wherever a person or model reads them.
  */
-import type { AgentRow, MessageRow, ReviewRow, TaskEventRow, ThreadRow } from '../db/schema.js';
-import type { AgentKind, MessageKind, Priority, TaskStatus } from './schemas.js';
+import type {
+  AgentKind,
+  AgentRow,
+  MessageKind,
+  MessageRow,
+  Priority,
+  ReviewRow,
+  ReviewStatus,
+  TaskEventRow,
+  TaskStatus,
+  ThreadKind,
+  ThreadRow,
+} from '../db/schema.js';
 
 export const iso = (ms: number): string => new Date(ms).toISOString();
 export const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
@@ -34,7 +45,7 @@ export function toAgent(row: AgentRow, teamName: string): Agent {
     teamId: row.team_id,
     team: teamName,
     name: row.name,
-    kind: row.kind as AgentKind,
+    kind: row.kind,
     role: row.role,
     summary: row.summary,
     cwd: row.cwd,
@@ -65,10 +76,10 @@ export function toMessage(row: MessageRow, senderName: string): Message {
     id: row.id,
     threadId: row.thread_id,
     from: senderName,
-    kind: row.kind as MessageKind,
+    kind: row.kind,
     subject: row.subject,
     body: row.body,
-    priority: row.priority as Priority,
+    priority: row.priority,
     ackRequired: row.ack_required === 1,
     replyTo: row.reply_to,
     to: JSON.parse(row.to_spec) as string[],
@@ -85,7 +96,7 @@ export interface InboxMessage extends Message {
 
 export interface Thread {
   id: string;
-  kind: 'task' | 'direct' | 'topic';
+  kind: ThreadKind;
   subject: string | null;
   taskId: string | null;
   createdAt: string;
@@ -96,7 +107,7 @@ export interface Thread {
 export function toThread(row: ThreadRow): Thread {
   return {
     id: row.id,
-    kind: row.kind as Thread['kind'],
+    kind: row.kind,
     subject: row.subject,
     taskId: row.task_id,
     createdAt: iso(row.created_at),
@@ -160,7 +171,7 @@ export function toTaskEvent(row: TaskEventRow, actorName: string | null): TaskEv
   };
 }
 
-export type ReviewStatus = 'pending' | 'approved' | 'changes_requested' | 'cancelled';
+export type { ReviewStatus };
 
 export interface Review {
   id: string;
@@ -190,7 +201,7 @@ export function toReview(row: ReviewRow, names: ReadonlyMap<string, string>, tas
     requestedBy: name(row.requested_by) as string,
     reviewer: name(row.reviewer_id),
     reviewerRole: row.reviewer_role,
-    status: row.status as ReviewStatus,
+    status: row.status,
     note: row.note,
     comments: row.comments,
     submittedBy: name(row.submitted_by),

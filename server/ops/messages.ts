@@ -234,8 +234,8 @@ export interface PostMessage {
   recipientIds: string[];
   body: string;
   subject?: string | null;
-  kind?: string;
-  priority?: string;
+  kind?: MessageKind;
+  priority?: Priority;
   ackRequired?: boolean;
   replyTo?: string | null;
   toSpec?: string[];

@@ -5,7 +5,7 @@
  * (DESIGN.md, Task lifecycle.)
  */
 import { z } from 'zod';
-import type { AgentRow, ReviewRow, TaskRow } from '../db/schema.js';
+import { type AgentRow, REVIEW_STATUSES, type ReviewRow, type TaskRow } from '../db/schema.js';
 import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
 import { agentNames, resolveTeammate } from './agents.js';
@@ -185,7 +185,7 @@ export async function requestReview(ctx: Ctx, input: unknown): Promise<Review> {
 }
 
 export const ListReviews = z.strictObject({
-  status: z.enum(['pending', 'approved', 'changes_requested', 'cancelled']).optional().describe('default pending'),
+  status: z.enum(REVIEW_STATUSES).optional().describe('default pending'),
   mine: z.boolean().optional().describe('only reviews you may submit'),
   task: TaskRef.optional(),
   limit: z.number().int().min(1).max(200).default(50).describe('most reviews to return'),
@@ -212,7 +212,7 @@ export async function listReviews(ctx: Ctx, input: unknown): Promise<{ reviews: 
   );
   return {
     reviews: page.map((r) =>
-      toReview(r, names, { id: r.task_id, number: r.number, title: r.title, status: r.task_status as TaskStatus }),
+      toReview(r, names, { id: r.task_id, number: r.number, title: r.title, status: r.task_status }),
     ),
   };
 }

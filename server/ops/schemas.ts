@@ -4,6 +4,7 @@
  * they are short and written for a model.
  */
 import { z } from 'zod';
+import { AGENT_KINDS, MESSAGE_KINDS, PRIORITIES, TASK_STATUSES } from '../db/schema.js';
 import { fromZodError } from '../errors.js';
 
 /** Agent and team names: `[a-z0-9][a-z0-9._-]{0,39}` (DESIGN.md, Concepts). */
@@ -17,17 +18,17 @@ export const AgentName = z
 
 export const TeamName = AgentName;
 
-export const AgentKind = z.enum(['claude-code', 'codex', 'human', 'cli', 'other']);
+export const AgentKind = z.enum(AGENT_KINDS);
 export type AgentKind = z.infer<typeof AgentKind>;
 
-export const Priority = z.enum(['low', 'normal', 'high', 'urgent']);
+export const Priority = z.enum(PRIORITIES);
 export type Priority = z.infer<typeof Priority>;
 export const PRIORITY_RANK: Record<Priority, number> = { low: 0, normal: 1, high: 2, urgent: 3 };
 
-export const MessageKind = z.enum(['message', 'question', 'answer', 'status', 'handoff', 'review', 'system']);
+export const MessageKind = z.enum(MESSAGE_KINDS);
 export type MessageKind = z.infer<typeof MessageKind>;
 
-export const TaskStatus = z.enum(['open', 'in_progress', 'in_review', 'done', 'failed', 'cancelled']);
+export const TaskStatus = z.enum(TASK_STATUSES);
 export type TaskStatus = z.infer<typeof TaskStatus>;
 export const TERMINAL_STATUSES: readonly TaskStatus[] = ['done', 'failed', 'cancelled'];
 

@@ -35,7 +35,7 @@ export async function resolveTaskRow(ctx: Ctx, teamId: string, ref: string | num
 }
 
 export function toSummary(r: Pick<TaskRow, 'id' | 'number' | 'title' | 'status'>): TaskSummary {
-  return { id: r.id, number: r.number, title: r.title, status: r.status as TaskStatus };
+  return { id: r.id, number: r.number, title: r.title, status: r.status };
 }
 
 /** Turns rows into Tasks (same order), loading labels, dependencies and names in batches. */
@@ -78,9 +78,9 @@ export async function loadTasks(ctx: Ctx, rows: TaskRow[]): Promise<Task[]> {
       number: r.number,
       title: r.title,
       description: r.description,
-      status: r.status as TaskStatus,
-      blocked: blockedBy.length > 0 && !SATISFIED_STATUSES.includes(r.status as TaskStatus) && r.status !== 'failed',
-      priority: r.priority as Priority,
+      status: r.status,
+      blocked: blockedBy.length > 0 && !SATISFIED_STATUSES.includes(r.status) && r.status !== 'failed',
+      priority: r.priority,
       labels: (labelsBy.get(r.id) ?? []).map((l) => l.label),
       creator: name(r.creator_id) ?? r.creator_id,
       owner: name(r.owner_id),

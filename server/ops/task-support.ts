@@ -10,7 +10,7 @@ import { newId } from '../ids.js';
 import { type Ctx, isPrivileged, requireActor } from './context.js';
 import type { Message } from './mappers.js';
 import { postMessage } from './messages.js';
-import { Label, TaskRef, type TaskStatus, TERMINAL_STATUSES } from './schemas.js';
+import { Label, type MessageKind, TaskRef, type TaskStatus, TERMINAL_STATUSES } from './schemas.js';
 import { blockersOf, resolveTaskRow, SATISFIED_STATUSES } from './task-read.js';
 
 /** The fields that end a claim: no owner, no lease, no pending hand-off. */
@@ -66,7 +66,7 @@ export async function notifyTask(
   task: Pick<TaskRow, 'team_id' | 'thread_id'>,
   body: string,
   recipientIds: (string | null)[],
-  kind = 'system',
+  kind: MessageKind = 'system',
 ): Promise<Message> {
   const me = requireActor(tx);
   return postMessage(tx, {
@@ -108,7 +108,7 @@ export function notBlocked(eb: ExpressionBuilder<Database, 'tasks'>) {
 }
 
 export function assertNotTerminal(row: TaskRow, action: string): void {
-  if (TERMINAL_STATUSES.includes(row.status as TaskStatus)) {
+  if (TERMINAL_STATUSES.includes(row.status)) {
     throw new DomainError('conflict', `cannot ${action} ${ref(row)}: it is already ${row.status}`, {
       status: row.status,
     });
