@@ -4,7 +4,7 @@
  */
 import { Hono } from 'hono';
 import { createMcpEndpoint, type McpEndpoint } from '../mcp/route.js';
-import { boardRoutes } from '../web/routes.js';
+import { boardRoutes } from '../web/routes/index.js';
 import { apiRoutes } from './api/index.js';
 import type { AppDeps } from './deps.js';
 import { DomainError } from './errors.js';

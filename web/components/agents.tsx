@@ -1,13 +1,8 @@
 /** The agents roster: presence, kind and role, summary, tasks held, reviews waiting, unread, reach and live sessions. */
 import type { FC } from 'hono/jsx';
 import type { Teammate } from '../../server/ops/agents.js';
-import type { TaskSummary } from '../../server/ops/mappers.js';
+import type { RosterEntry } from '../../server/ops/board.js';
 import { Ago, Badge, teamUrl } from './common.js';
-
-export interface RosterRow extends Teammate {
-  held: TaskSummary[];
-  pendingReviews: number;
-}
 
 const REACH: Record<Teammate['reachable'], string> = {
   push: 'push: messages arrive on its live session',
@@ -15,7 +10,7 @@ const REACH: Record<Teammate['reachable'], string> = {
   poll: 'poll: sees messages when it next checks',
 };
 
-export const RosterPanel: FC<{ team: string; rows: RosterRow[]; now: number }> = ({ team, rows, now }) => (
+export const RosterPanel: FC<{ team: string; rows: RosterEntry[]; now: number }> = ({ team, rows, now }) => (
   <section
     id="roster"
     class="panel"

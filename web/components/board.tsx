@@ -1,6 +1,6 @@
 /** The team board: filters, the new-task form and the columns of cards. */
 import type { FC } from 'hono/jsx';
-import type { Board, BoardCard, BoardColumn, BoardFilter } from '../../server/ops/board.js';
+import type { Board, BoardCard, BoardColumn, BoardFilter } from '../../server/ops/board-columns.js';
 import { Ago, Badge, Csrf, duration, FormStatus, Labels, teamUrl } from './common.js';
 
 /** Query string for a board filter (defaults left out), with overrides. */

@@ -1,8 +1,68 @@
-/** The review queue: pending reviews, who asked, who reviews, how long each has waited. */
+/**
+ * Reviews: one review as the task page shows it, the verdict form, and the review queue
+ * (pending reviews, who asked, who reviews, how long each has waited).
+ */
 import type { FC } from 'hono/jsx';
 import type { QueuedReview } from '../../server/ops/board.js';
-import { Ago, duration, Markdown, teamUrl } from './common.js';
-import { VerdictForm } from './task.js';
+import type { Review } from '../../server/ops/mappers.js';
+import { Ago, Badge, Csrf, duration, FormStatus, Markdown, teamUrl } from './common.js';
+
+/** One review of a task: status, who asked whom, the verdict, and the verdict form while pending. */
+export const ReviewView: FC<{ team: string; r: Review; now: number; csrf: string; canAct: boolean }> = ({
+  team,
+  r,
+  now,
+  csrf,
+  canAct,
+}) => (
+  <article class={`review review-${r.status}`} id={`review-${r.id}`}>
+    <header>
+      <Badge kind={r.status} /> requested by <strong>{r.requestedBy}</strong> from{' '}
+      <strong>{r.reviewer ?? (r.reviewerRole ? `role:${r.reviewerRole}` : 'anyone')}</strong>{' '}
+      <Ago at={r.createdAt} now={now} />
+      {r.submittedBy && r.submittedAt && (
+        <>
+          {' '}
+          · verdict by <strong>{r.submittedBy}</strong> <Ago at={r.submittedAt} now={now} />
+        </>
+      )}
+    </header>
+    {r.note && <Markdown source={r.note} />}
+    {r.comments && (
+      <div class="comments">
+        <h4>Comments</h4>
+        <Markdown source={r.comments} />
+      </div>
+    )}
+    {r.status === 'pending' && canAct && <VerdictForm team={team} reviewId={r.id} csrf={csrf} />}
+  </article>
+);
+
+/** Approve or request changes on a pending review (the same operation as `review_submit`). */
+export const VerdictForm: FC<{ team: string; reviewId: string; csrf: string }> = ({ team, reviewId, csrf }) => {
+  const url = teamUrl(team, `/reviews/${reviewId}`);
+  return (
+    <form class="verdict" method="post" action={url} hx-post={url} hx-target="find .form-status">
+      <Csrf token={csrf} />
+      <textarea
+        name="comments"
+        rows={2}
+        placeholder="Comments (Markdown; needed to request changes)"
+        id={`comments-${reviewId}`}
+        hx-preserve="true"
+      />
+      <div class="row">
+        <button type="submit" name="verdict" value="approved" class="approve">
+          Approve
+        </button>
+        <button type="submit" name="verdict" value="changes_requested" class="changes">
+          Request changes
+        </button>
+      </div>
+      <FormStatus />
+    </form>
+  );
+};
 
 export const ReviewQueue: FC<{ team: string; reviews: QueuedReview[]; now: number; csrf: string }> = ({
   team,

@@ -1,8 +1,10 @@
 /** The task page: details, dependencies, hand-off notes, reviews, the thread and the timeline. */
 import type { FC } from 'hono/jsx';
-import type { Message, Review, TaskEvent, TaskSummary } from '../../server/ops/mappers.js';
+import type { TaskEvent, TaskSummary } from '../../server/ops/mappers.js';
 import type { TaskDetail } from '../../server/ops/tasks.js';
-import { Ago, Badge, Csrf, duration, FormStatus, Labels, Markdown, teamUrl } from './common.js';
+import { Ago, Badge, duration, Labels, Markdown, teamUrl } from './common.js';
+import { ReviewView } from './reviews.js';
+import { MessageView } from './threads.js';
 
 const TaskLink: FC<{ team: string; t: TaskSummary }> = ({ team, t }) => (
   <a href={teamUrl(team, `/tasks/${t.number}`)}>
@@ -22,21 +24,6 @@ const TaskList: FC<{ team: string; tasks: TaskSummary[]; empty: string }> = ({ t
       ))}
     </ul>
   );
-
-/** One message of a thread: sender, time, kind, and the body rendered from Markdown. */
-export const MessageView: FC<{ m: Message; now: number }> = ({ m, now }) => (
-  <article class={`message kind-${m.kind}`} id={`m-${m.id}`}>
-    <header>
-      <strong class="from">{m.from}</strong>
-      {m.to.length > 0 && <span class="to"> → {m.to.join(', ')}</span>}
-      {m.kind !== 'message' && <Badge kind={m.kind} />}
-      {m.priority !== 'normal' && <Badge kind={m.priority} />}
-      {m.subject && <span class="subject">{m.subject}</span>}
-      <Ago at={m.createdAt} now={now} />
-    </header>
-    <Markdown source={m.body} />
-  </article>
-);
 
 const str = (v: unknown) => (typeof v === 'string' || typeof v === 'number' ? String(v) : null);
 
@@ -80,62 +67,6 @@ export function eventWords(e: TaskEvent): string {
       return `${e.type.replace(/_/g, ' ')} ${Object.keys(d).length ? JSON.stringify(d) : ''}`;
   }
 }
-
-const ReviewView: FC<{ team: string; r: Review; now: number; csrf: string; canAct: boolean }> = ({
-  team,
-  r,
-  now,
-  csrf,
-  canAct,
-}) => (
-  <article class={`review review-${r.status}`} id={`review-${r.id}`}>
-    <header>
-      <Badge kind={r.status} /> requested by <strong>{r.requestedBy}</strong> from{' '}
-      <strong>{r.reviewer ?? (r.reviewerRole ? `role:${r.reviewerRole}` : 'anyone')}</strong>{' '}
-      <Ago at={r.createdAt} now={now} />
-      {r.submittedBy && r.submittedAt && (
-        <>
-          {' '}
-          · verdict by <strong>{r.submittedBy}</strong> <Ago at={r.submittedAt} now={now} />
-        </>
-      )}
-    </header>
-    {r.note && <Markdown source={r.note} />}
-    {r.comments && (
-      <div class="comments">
-        <h4>Comments</h4>
-        <Markdown source={r.comments} />
-      </div>
-    )}
-    {r.status === 'pending' && canAct && <VerdictForm team={team} reviewId={r.id} csrf={csrf} />}
-  </article>
-);
-
-/** Approve or request changes on a pending review (the same operation as `review_submit`). */
-export const VerdictForm: FC<{ team: string; reviewId: string; csrf: string }> = ({ team, reviewId, csrf }) => {
-  const url = teamUrl(team, `/reviews/${reviewId}`);
-  return (
-    <form class="verdict" method="post" action={url} hx-post={url} hx-target="find .form-status">
-      <Csrf token={csrf} />
-      <textarea
-        name="comments"
-        rows={2}
-        placeholder="Comments (Markdown; needed to request changes)"
-        id={`comments-${reviewId}`}
-        hx-preserve="true"
-      />
-      <div class="row">
-        <button type="submit" name="verdict" value="approved" class="approve">
-          Approve
-        </button>
-        <button type="submit" name="verdict" value="changes_requested" class="changes">
-          Request changes
-        </button>
-      </div>
-      <FormStatus />
-    </form>
-  );
-};
 
 /** The live part of the task page; re-fetches itself when the task, its reviews or its thread change. */
 export const TaskPanel: FC<{ team: string; d: TaskDetail; now: number; csrf: string }> = ({ team, d, now, csrf }) => {
@@ -258,78 +189,5 @@ export const TaskPanel: FC<{ team: string; d: TaskDetail; now: number; csrf: str
         </ol>
       </section>
     </section>
-  );
-};
-
-/** The actions a person can take on a task, each posting to the same operation as its MCP tool. */
-export const TaskActions: FC<{ team: string; number: number; csrf: string; agents: string[] }> = ({
-  team,
-  number,
-  csrf,
-  agents,
-}) => {
-  const base = teamUrl(team, `/tasks/${number}`);
-  const form = (path: string, body: unknown, cls: string) => (
-    <form
-      class={cls}
-      method="post"
-      action={`${base}/${path}`}
-      hx-post={`${base}/${path}`}
-      hx-target="find .form-status"
-      data-reset
-    >
-      <Csrf token={csrf} />
-      {body}
-      <FormStatus />
-    </form>
-  );
-  return (
-    <aside class="actions">
-      {form(
-        'comment',
-        <>
-          <label>
-            Comment in the thread <textarea name="message" rows={4} required placeholder="Markdown" />
-          </label>
-          <button type="submit">Comment</button>
-        </>,
-        'comment',
-      )}
-      {form(
-        'delegate',
-        <>
-          <label>
-            Assign / delegate to{' '}
-            <select name="to" required>
-              <option value="">choose a teammate</option>
-              {agents.map((a) => (
-                <option value={a}>{a}</option>
-              ))}
-            </select>
-          </label>
-          <input name="note" placeholder="note (optional)" />
-          <button type="submit">Delegate</button>
-        </>,
-        'delegate',
-      )}
-      {form(
-        'release',
-        <>
-          <input name="note" placeholder="why (optional)" />
-          <button type="submit">Release claim</button>
-        </>,
-        'release',
-      )}
-      {form(
-        'cancel',
-        <>
-          <input name="reason" placeholder="reason (optional)" />
-          <button type="submit" class="danger">
-            Cancel task
-          </button>
-        </>,
-        'cancel',
-      )}
-    </aside>
   );
 };

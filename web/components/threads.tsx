@@ -1,9 +1,24 @@
 /** The team's threads, newest first; one thread; and the form to message a teammate, a role or everyone. */
 import type { FC } from 'hono/jsx';
-import type { ThreadListItem } from '../../server/ops/board.js';
+import type { ThreadListItem } from '../../server/ops/board-threads.js';
+import type { Message } from '../../server/ops/mappers.js';
 import type { ThreadView } from '../../server/ops/messages.js';
-import { Ago, Badge, Csrf, FormStatus, teamUrl } from './common.js';
-import { MessageView } from './task.js';
+import { Ago, Badge, Csrf, FormStatus, Markdown, teamUrl } from './common.js';
+
+/** One message of a thread: sender, time, kind, and the body rendered from Markdown. */
+export const MessageView: FC<{ m: Message; now: number }> = ({ m, now }) => (
+  <article class={`message kind-${m.kind}`} id={`m-${m.id}`}>
+    <header>
+      <strong class="from">{m.from}</strong>
+      {m.to.length > 0 && <span class="to"> → {m.to.join(', ')}</span>}
+      {m.kind !== 'message' && <Badge kind={m.kind} />}
+      {m.priority !== 'normal' && <Badge kind={m.priority} />}
+      {m.subject && <span class="subject">{m.subject}</span>}
+      <Ago at={m.createdAt} now={now} />
+    </header>
+    <Markdown source={m.body} />
+  </article>
+);
 
 const title = (t: ThreadListItem) =>
   t.task
