@@ -35,7 +35,7 @@ function sentText(r: SendResult): string {
     live.length ? `to ${live.join(', ')} (connected: told now)` : null,
     queued.length ? `queued for ${queued.join(', ')} (offline: they get it when they connect)` : null,
   ];
-  return `${r.duplicate ? 'Already sent (same idempotencyKey)' : 'Sent'} ${parts.filter(Boolean).join('; ')}. Message id ${r.message.id}. Replies come to your inbox; teammate_wait_for_messages waits for them.`;
+  return `${r.duplicate ? 'Already sent (same idempotencyKey)' : 'Sent'}${live.length ? ' ' : '; '}${parts.filter(Boolean).join('; ')}. Message id ${r.message.id}. Replies come to your inbox; teammate_wait_for_messages waits for them.`;
 }
 
 /** `2 sessions (claude-code 2.1.3, codex 0.169.0)`, or `no live session`. */

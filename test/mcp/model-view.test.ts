@@ -13,7 +13,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TOOLS } from '../../mcp/tools/index.js';
-import { type AgentClient, connectAgent, joinOverApi, startServer, type TestServer } from '../helpers/server.js';
+import { type InProcessAgent, type InProcessWorld, inProcessWorld } from '../helpers/in-process.js';
 
 const text = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
 
@@ -25,10 +25,10 @@ const RULES: Record<string, (r: CallToolResult) => string> = {
 };
 
 interface World {
-  server: TestServer;
-  alice: AgentClient;
-  bob: AgentClient;
-  carol: AgentClient;
+  mcp: InProcessWorld;
+  alice: InProcessAgent;
+  bob: InProcessAgent;
+  carol: InProcessAgent;
   /** A task alice created and bob holds: `#1 "Fix the login bug"`. */
   held: { number: number; threadId: string };
   /** Puts one unread message from carol (alice, for carol) into `who`'s inbox. */
@@ -36,17 +36,17 @@ interface World {
 }
 
 async function world(): Promise<World> {
-  const server = await startServer();
-  const alice = await connectAgent(server, { agent: 'alice' });
-  const bob = await connectAgent(server, { agent: 'bob' });
-  const carol = await connectAgent(server, { agent: 'carol' });
+  const mcp = await inProcessWorld();
+  const alice = await mcp.connect('alice');
+  const bob = await mcp.connect('bob');
+  const carol = await mcp.connect('carol');
   await carol.call('teammate_set_summary', { summary: 'reviewing the auth module', role: 'reviewer' });
   const task = (
     await alice.call('task_create', { title: 'Fix the login bug', description: 'Users are logged out after 5 min.' })
   ).data;
   await bob.call('task_claim', { task: '#1' });
   return {
-    server,
+    mcp,
     alice,
     bob,
     carol,
@@ -78,9 +78,9 @@ interface Case {
 const CASES: Record<string, Case> = {
   teammate_join: {
     success: async (w) => {
-      await joinOverApi(w.server, [['dave', 'developer']]);
+      await w.mcp.join('dave', { role: 'developer' });
       await w.mail('dave');
-      return (await connectAgent(w.server)).raw('teammate_join', { name: 'dave' });
+      return (await w.mcp.connect()).raw('teammate_join', { name: 'dave' });
     },
     ok: { outcome: /You are dave in team default/, next: /Next: .*task_list/ },
     failure: (w) => w.bob.raw('teammate_join', { name: 'Not A Name!' }),
@@ -311,7 +311,7 @@ function expectFramed(view: string, { from, words }: { from: string; words: stri
 describe('what a model reads of each tool result, under each client rule', () => {
   let w: World | undefined;
   afterEach(async () => {
-    await w?.server.destroy();
+    await w?.mcp.close();
     w = undefined;
   });
 
