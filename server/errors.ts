@@ -35,6 +35,8 @@ export interface InputShape {
   accepted: readonly string[];
   /** Advice for unknown keys an agent is likely to send, e.g. `{ status: 'use task_complete …' }`. */
   hints?: Readonly<Record<string, string>>;
+  /** The input that failed, to tell a missing field from a wrong one. */
+  given?: unknown;
 }
 
 /**
@@ -105,7 +107,15 @@ export function suggestKey(key: string, accepted: readonly string[]): string | n
   return best;
 }
 
-const MISSING = /received undefined$/;
+/** The value at `path` in `input`, or undefined. */
+function valueAt(input: unknown, path: readonly PropertyKey[]): unknown {
+  let v = input;
+  for (const k of path) {
+    if (v === null || typeof v !== 'object') return undefined;
+    v = (v as Record<PropertyKey, unknown>)[k];
+  }
+  return v;
+}
 
 /**
  * Turns a zod failure into an `invalid` DomainError whose message names each bad field in a
@@ -133,13 +143,16 @@ export function fromZodError(err: ZodError, shape?: InputShape): DomainError {
   for (const i of err.issues) {
     if (i.code === 'unrecognized_keys') continue;
     const path = i.path.length ? i.path.join('.') : 'input';
-    const missing = i.code === 'invalid_type' && MISSING.test(i.message);
+    const missing = i.code !== 'custom' && i.path.length > 0 && valueAt(shape?.given, i.path) === undefined;
     // `task_id` given for `task`: the missing `task` is the same mistake, already explained.
     if (missing && i.path.length === 1 && meant.has(String(i.path[0]))) continue;
     parts.push(`${path}: ${missing ? 'required' : i.message}`);
   }
-  const list = unknown.length && accepted.length ? ` Accepted parameters: ${accepted.join(', ')}.` : '';
-  return new DomainError('invalid', `invalid input — ${parts.join('; ')}${list}`, {
+  let text = `invalid input — ${parts.join('; ')}`;
+  if (unknown.length && accepted.length) {
+    text = `${text}${/[.?!]$/.test(text) ? '' : '.'} Accepted parameters: ${accepted.join(', ')}.`;
+  }
+  return new DomainError('invalid', text, {
     issues: err.issues.map((i) => ({ path: i.path.map(String), message: i.message })),
     ...(unknown.length > 0 && { unknown, suggestions, accepted: [...accepted] }),
   });

@@ -150,6 +150,8 @@ export async function waitForMessages(ctx: Ctx, input: unknown, hooks: WaitHooks
         };
       }
       await Promise.race([woke, deadline, aborted]);
+      // Mail and the task change behind it arrive together (a task note); return them together.
+      await registry.settled();
     }
   } finally {
     registry.delete(waiter);
@@ -170,6 +172,8 @@ interface Waiter {
 }
 
 interface Registry {
+  /** Resolves when the task lookups started so far have finished. */
+  settled: () => Promise<void>;
   add: (w: Waiter) => void;
   delete: (w: Waiter) => void;
 }
@@ -182,6 +186,8 @@ function registryFor(ctx: Ctx): Registry {
   if (found) return found;
   const byAgent = new Map<string, Set<Waiter>>();
   let taskWatchers = 0;
+  /** Task lookups under way; a waiter woken by mail lets them finish so it returns both. */
+  const inflight = new Set<Promise<void>>();
   const lookupCtx: Ctx = { ...ctx, actor: null };
 
   const onTask = async (e: Extract<BusEvent, { type: 'task.changed' }>) => {
@@ -218,10 +224,16 @@ function registryFor(ctx: Ctx): Registry {
         for (const w of set) if (w.thread === null || w.thread === e.threadId) w.wake();
       }
     } else if (e.type === 'task.changed' && taskWatchers > 0) {
-      void onTask(e).catch(() => {});
+      const looking: Promise<void> = onTask(e)
+        .catch(() => {})
+        .finally(() => inflight.delete(looking));
+      inflight.add(looking);
     }
   });
   const registry: Registry = {
+    settled: async () => {
+      await Promise.all(inflight);
+    },
     add: (w) => {
       let set = byAgent.get(w.agentId);
       if (!set) {

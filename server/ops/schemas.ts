@@ -92,7 +92,7 @@ export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.in
   if (!r.success) {
     const accepted = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
     const hints = keyHints.get(schema);
-    throw fromZodError(r.error, { accepted, ...(hints && { hints }) });
+    throw fromZodError(r.error, { accepted, given: input ?? {}, ...(hints && { hints }) });
   }
   return r.data;
 }
