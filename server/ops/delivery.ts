@@ -80,8 +80,9 @@ const WAIT_ACTIVITY_MS = 60_000;
  * Returns the caller's unread mail as soon as there is any (optionally only in `thread`),
  * or, with `tasks`, as soon as a task it holds changes or work it may claim appears (created,
  * unblocked, released, expired back to open, or delegated to it; with `labels`, only work
- * carrying them); returns empty when `timeout` runs out. Mail already unread returns at once. Returned mail is marked read unless `markRead`
- * is false. Errors: `unauthorized` without an identity; `invalid` input.
+ * carrying them); returns empty when `timeout` runs out. Mail already unread returns at once.
+ * Returned mail is marked read unless `markRead` is false.
+ * Errors: `unauthorized` without an identity; `invalid` input.
  */
 export async function waitForMessages(ctx: Ctx, input: unknown, hooks: WaitHooks = {}): Promise<WaitResult> {
   const p = parseInput(WaitForMessages, input);

@@ -8,7 +8,7 @@ import { DomainError } from '../errors.js';
 import { systemAgent } from './agents.js';
 import { type Ctx, requireActor, withTx } from './context.js';
 import { type Agent, isoOrNull, type Task } from './mappers.js';
-import { keyHints, parseInput, ShortText, TaskRef } from './schemas.js';
+import { keyHints, parseInput, ShortText, TaskRef, type TaskStatus, TERMINAL_STATUSES } from './schemas.js';
 import { blockersOf, describeTasks, loadTask, resolveTaskRow } from './task-read.js';
 import {
   assertOwner,
@@ -107,6 +107,31 @@ const ANOTHER = 'take another ready task (task_claim {})';
 async function explainClaimMiss(tx: Ctx, me: Agent, taskId: string): Promise<DomainError> {
   const row = await tx.db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirstOrThrow();
   const now = tx.now();
+  // A finished task keeps its owner, but nobody holds it.
+  if (TERMINAL_STATUSES.includes(row.status as TaskStatus) || (row.status !== 'open' && !row.owner_id)) {
+    return new DomainError(
+      'conflict',
+      `${ref(row)} is ${row.status}; only open tasks can be claimed. Instead, ${ANOTHER}.`,
+      {
+        status: row.status,
+      },
+    );
+  }
+  if (row.owner_id === me.id) {
+    return new DomainError(
+      'conflict',
+      `${ref(row)} is already yours and in review; it is done when the reviewer approves (review_list shows the review).`,
+      { holder: me.name, status: row.status },
+    );
+  }
+  if (row.owner_id && row.handoff_to_id === me.id) {
+    const holder = await nameOf(tx, row.owner_id);
+    return new DomainError(
+      'conflict',
+      `${holder} offers you ${ref(row)}: take it with task_respond_handoff {task: "#${row.number}", accept: true}.`,
+      { holder, status: row.status, handoffTo: me.name },
+    );
+  }
   if (row.owner_id) {
     const holder = (await nameOf(tx, row.owner_id)) ?? 'another teammate';
     const since = row.claimed_at === null ? '' : `claimed ${formatSpan(now - row.claimed_at)} ago`;
@@ -124,15 +149,6 @@ async function explainClaimMiss(tx: Ctx, me: Agent, taskId: string): Promise<Dom
         status: row.status,
         claimedAt: isoOrNull(row.claimed_at),
         leaseExpiresAt: isoOrNull(row.lease_expires_at),
-      },
-    );
-  }
-  if (row.status !== 'open') {
-    return new DomainError(
-      'conflict',
-      `${ref(row)} is ${row.status}; only open tasks can be claimed. Instead, ${ANOTHER}.`,
-      {
-        status: row.status,
       },
     );
   }

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { touchActivity } from '../../server/ops/agents.js';
 import type { Agent } from '../../server/ops/mappers.js';
 import { checkMessages } from '../../server/ops/messages.js';
+import { requestReview } from '../../server/ops/reviews.js';
 import {
   cancelTask,
   claimTask,
@@ -191,6 +192,36 @@ describe('claims and leases', () => {
     expect(done.message).toBe(
       '#1 "R" is cancelled; only open tasks can be claimed. Instead, take another ready task (task_claim {}).',
     );
+  });
+
+  it('a claim on your own task in review, an offered hand-off, or a finished task says so', async () => {
+    const t = await createTask(w.as(lead), { title: 'T' });
+    await claimTask(w.as(dev), { task: t.id });
+    await handoffTask(w.as(dev), { task: t.id, to: 'other', note: 'half done' });
+    const offered = await rejects(claimTask(w.as(other), { task: t.id }), 'conflict');
+    expect(offered.message).toBe(
+      'dev offers you #1 "T": take it with task_respond_handoff {task: "#1", accept: true}.',
+    );
+    await respondHandoff(w.as(other), { task: t.id, accept: false });
+    await requestReview(w.as(dev), { task: t.id, reviewer: 'lead' });
+    await rejects(
+      claimTask(w.as(dev), { task: t.id }),
+      'conflict',
+      /^#1 "T" is already yours and in review; it is done when the reviewer approves/,
+    );
+    await rejects(
+      claimTask(w.as(other), { task: t.id }),
+      'conflict',
+      /already held by dev \(in review, claimed 0 s ago\)/,
+    );
+    await cancelTask(w.as(lead), { task: t.id });
+    // A finished task keeps its owner, but nobody holds it.
+    const done = await rejects(
+      claimTask(w.as(other), { task: t.id }),
+      'conflict',
+      /^#1 "T" is cancelled; only open tasks/,
+    );
+    expect(done.details).toEqual({ status: 'cancelled' });
   });
 
   it('says how to wait when nothing is ready', async () => {
