@@ -11,6 +11,7 @@ import { type Ctx, requireActor } from './context.js';
 import { type InboxMessage, type Message, type TaskSummary, toMessage } from './mappers.js';
 import { checkMessages } from './messages.js';
 import { parseInput, type TaskStatus, TERMINAL_STATUSES } from './schemas.js';
+import { Labels, notBlocked } from './task-support.js';
 
 /** Longest wait one call may ask for (s): clients' tool-call timeouts are often 60 s or more. */
 export const MAX_WAIT_SECONDS = 300;
@@ -23,17 +24,33 @@ export const WaitForMessages = z.strictObject({
     .default(30)
     .describe(`seconds to wait (default 30, max ${MAX_WAIT_SECONDS})`),
   thread: z.string().max(40).optional().describe('only mail in this thread'),
-  tasks: z.boolean().default(true).describe('also return on changes to tasks you hold (default true)'),
+  tasks: z
+    .boolean()
+    .default(true)
+    .describe('also return on changes to your tasks and on new work you may claim (default true)'),
+  labels: Labels.optional().describe('new work: only tasks with all these labels'),
   limit: z.number().int().min(1).max(100).default(20),
   markRead: z.boolean().default(true).describe('mark returned mail read (default true)'),
 });
 export type WaitForMessages = z.infer<typeof WaitForMessages>;
 
-/** A change to a task the waiting agent holds (owns, is assigned, or is offered). */
+/** What a notice of claimable work says in `event`. */
+export const READY_TO_CLAIM = 'ready to claim';
+
+/** The task events after which a task may have become claimable. */
+const READY_CAUSES = new Set(['created', 'unblocked', 'released', 'lease_expired', 'delegated']);
+
+/**
+ * A change to a task the waiting agent holds (owns, is assigned, or is offered), or work it
+ * may claim now (`event: "ready to claim"`: open, unowned, unblocked, not reserved for someone
+ * else, carrying the wait's labels).
+ */
 export interface TaskNotice {
   task: TaskSummary;
-  /** The task event type, e.g. `lease_expired`, `review_submitted`, `delegated`. */
+  /** The task event type, e.g. `lease_expired`, `review_submitted`, `delegated`; or `ready to claim`. */
   event: string;
+  /** For `ready to claim`: the change that freed it (`created`, `unblocked`, `released`, `lease_expired`, `delegated`); else null. */
+  cause: string | null;
   /** Who caused it; null for the server (lease expiry). */
   by: string | null;
 }
@@ -61,9 +78,11 @@ const WAIT_ACTIVITY_MS = 60_000;
 
 /**
  * Returns the caller's unread mail as soon as there is any (optionally only in `thread`),
- * or, with `tasks`, as soon as a task it holds changes; returns empty when `timeout` runs
- * out. Mail already unread returns at once. Returned mail is marked read unless `markRead`
- * is false. Errors: `unauthorized` without an identity; `invalid` input.
+ * or, with `tasks`, as soon as a task it holds changes or work it may claim appears (created,
+ * unblocked, released, expired back to open, or delegated to it; with `labels`, only work
+ * carrying them); returns empty when `timeout` runs out. Mail already unread returns at once.
+ * Returned mail is marked read unless `markRead` is false.
+ * Errors: `unauthorized` without an identity; `invalid` input.
  */
 export async function waitForMessages(ctx: Ctx, input: unknown, hooks: WaitHooks = {}): Promise<WaitResult> {
   const p = parseInput(WaitForMessages, input);
@@ -73,6 +92,8 @@ export async function waitForMessages(ctx: Ctx, input: unknown, hooks: WaitHooks
   const registry = registryFor(ctx);
   const waiter: Waiter = {
     agentId: me.id,
+    teamId: me.teamId,
+    labels: p.labels ?? [],
     thread: p.thread ?? null,
     tasks: p.tasks ? new Set() : null,
     events: [],
@@ -130,6 +151,8 @@ export async function waitForMessages(ctx: Ctx, input: unknown, hooks: WaitHooks
         };
       }
       await Promise.race([woke, deadline, aborted]);
+      // Mail and the task change behind it arrive together (a task note); return them together.
+      await registry.settled();
     }
   } finally {
     registry.delete(waiter);
@@ -139,14 +162,19 @@ export async function waitForMessages(ctx: Ctx, input: unknown, hooks: WaitHooks
 
 interface Waiter {
   agentId: string;
+  teamId: string;
+  /** Claimable work must carry all of these to count. */
+  labels: string[];
   thread: string | null;
   /** Ids of tasks the agent held when it began waiting, plus those it has been seen holding since; null: not watching tasks. */
   tasks: Set<string> | null;
-  events: { taskId: string; event: string; actorId: string | null }[];
+  events: { taskId: string; event: string; cause: string | null; actorId: string | null }[];
   wake: () => void;
 }
 
 interface Registry {
+  /** Resolves when the task lookups started so far have finished. */
+  settled: () => Promise<void>;
   add: (w: Waiter) => void;
   delete: (w: Waiter) => void;
 }
@@ -159,17 +187,31 @@ function registryFor(ctx: Ctx): Registry {
   if (found) return found;
   const byAgent = new Map<string, Set<Waiter>>();
   let taskWatchers = 0;
+  /** Task lookups under way; a waiter woken by mail lets them finish so it returns both. */
+  const inflight = new Set<Promise<void>>();
   const lookupCtx: Ctx = { ...ctx, actor: null };
 
   const onTask = async (e: Extract<BusEvent, { type: 'task.changed' }>) => {
-    const holders = await taskHolders(lookupCtx, e.taskId);
+    const [holders, ready] = await Promise.all([
+      taskHolders(lookupCtx, e.taskId),
+      READY_CAUSES.has(e.event) ? claimable(lookupCtx, e.taskId) : null,
+    ]);
     for (const [agentId, set] of byAgent) {
       if (agentId === e.actorId) continue;
       const holds = holders.has(agentId);
       for (const w of set) {
-        if (!w.tasks || !(holds || w.tasks.has(e.taskId))) continue;
-        w.tasks.add(e.taskId);
-        w.events.push({ taskId: e.taskId, event: e.event, actorId: e.actorId });
+        if (!w.tasks) continue;
+        const mayClaim =
+          ready !== null &&
+          w.teamId === ready.teamId &&
+          (ready.assigneeId === null || ready.assigneeId === agentId) &&
+          w.labels.every((l) => ready.labels.has(l));
+        if (mayClaim) {
+          w.events.push({ taskId: e.taskId, event: READY_TO_CLAIM, cause: e.event, actorId: e.actorId });
+        } else if (holds || w.tasks.has(e.taskId)) {
+          w.tasks.add(e.taskId);
+          w.events.push({ taskId: e.taskId, event: e.event, cause: null, actorId: e.actorId });
+        } else continue;
         w.wake();
       }
     }
@@ -183,10 +225,16 @@ function registryFor(ctx: Ctx): Registry {
         for (const w of set) if (w.thread === null || w.thread === e.threadId) w.wake();
       }
     } else if (e.type === 'task.changed' && taskWatchers > 0) {
-      void onTask(e).catch(() => {});
+      const looking: Promise<void> = onTask(e)
+        .catch(() => {})
+        .finally(() => inflight.delete(looking));
+      inflight.add(looking);
     }
   });
   const registry: Registry = {
+    settled: async () => {
+      await Promise.all(inflight);
+    },
     add: (w) => {
       let set = byAgent.get(w.agentId);
       if (!set) {
@@ -231,6 +279,27 @@ async function taskHolders(ctx: Ctx, taskId: string): Promise<Set<string>> {
   return new Set([r?.owner_id, r?.assignee_id, r?.handoff_to_id].filter((x): x is string => !!x));
 }
 
+/**
+ * A task that anyone it is not reserved for someone else may claim now (open, unowned, no
+ * unfinished dependency): its team, assignee and labels; null when it is not claimable.
+ */
+async function claimable(
+  ctx: Ctx,
+  taskId: string,
+): Promise<{ teamId: string; assigneeId: string | null; labels: Set<string> } | null> {
+  const row = await ctx.db
+    .selectFrom('tasks')
+    .select(['team_id', 'assignee_id'])
+    .where('id', '=', taskId)
+    .where('status', '=', 'open')
+    .where('owner_id', 'is', null)
+    .where(notBlocked)
+    .executeTakeFirst();
+  if (!row) return null;
+  const labels = await ctx.db.selectFrom('task_labels').select('label').where('task_id', '=', taskId).execute();
+  return { teamId: row.team_id, assigneeId: row.assignee_id, labels: new Set(labels.map((l) => l.label)) };
+}
+
 async function describeTaskEvents(ctx: Ctx, events: Waiter['events']): Promise<TaskNotice[]> {
   if (events.length === 0) return [];
   const ids = [...new Set(events.map((e) => e.taskId))];
@@ -250,6 +319,7 @@ async function describeTaskEvents(ctx: Ctx, events: Waiter['events']): Promise<T
       {
         task: { id: t.id, number: t.number, title: t.title, status: t.status as TaskStatus },
         event: e.event,
+        cause: e.cause,
         by: e.actorId ? (nameOf.get(e.actorId) ?? null) : null,
       },
     ];

@@ -38,10 +38,37 @@ export const SendMessageFields = {
   thread: z.string().max(40).optional().describe('thread id to post in (e.g. a task thread)'),
   idempotencyKey: IdempotencyKey.optional(),
 };
-export const SendMessage = z.strictObject(SendMessageFields);
+
+/**
+ * Claude Flow's argument names, declared so that clients validating against the advertised
+ * JSON Schema let them through; `normalizeSendAliases` maps them onto ours before parsing.
+ */
+const ClaudeFlowFields = {
+  toId: z.string().optional().describe('alias of to'),
+  payload: z.unknown().optional().describe('alias of message (JSON is quoted)'),
+  type: z.string().optional().describe('alias of kind'),
+  teamName: z.string().optional().describe('your team'),
+  fromId: z.string().optional().describe('you'),
+};
+
+/** `message` is optional here only because Claude Flow's `payload` may stand for it. */
+export const SendMessage = z
+  .strictObject({ ...SendMessageFields, message: SendMessageFields.message.optional(), ...ClaudeFlowFields })
+  .superRefine((p, issue) => {
+    if (p.message === undefined) {
+      issue.addIssue({ code: 'custom', path: ['message'], message: 'required (the Markdown text to send)' });
+    }
+    if (p.to === undefined && p.thread === undefined && p.replyTo === undefined) {
+      issue.addIssue({
+        code: 'custom',
+        path: ['to'],
+        message: 'say who the message is for: a name, "role:NAME", "*", or give a thread or replyTo',
+      });
+    }
+  });
 export type SendMessage = z.infer<typeof SendMessage>;
 
-/** Claude Flow's `teammate_send_message` argument names, mapped onto ours. */
+/** Claude Flow's message `type`s, mapped onto our kinds. */
 const CLAUDE_FLOW_TYPES: Record<string, MessageKind> = {
   request: 'question',
   result: 'answer',
@@ -50,32 +77,43 @@ const CLAUDE_FLOW_TYPES: Record<string, MessageKind> = {
   update: 'status',
 };
 
+const isRecipients = (v: unknown) =>
+  typeof v === 'string' || (Array.isArray(v) && v.every((x) => typeof x === 'string'));
+
 /**
  * Accepts Claude Flow's argument names (`toId`, `payload`, `type`, `priority`, `teamName`,
  * `fromId`) and maps them to ours; `fromId` must name the caller and `teamName` its team.
+ * A value of the wrong type stays under its own name, so the schema reports it as given.
  * Errors: `forbidden` when `fromId` or `teamName` names someone else.
  */
 export function normalizeSendAliases(actor: Agent, raw: unknown): unknown {
   if (!raw || typeof raw !== 'object' || Array.isArray(raw)) return raw;
   const { toId, payload, type, teamName, fromId, ...rest } = raw as Record<string, unknown>;
-  if (fromId !== undefined && fromId !== actor.name && fromId !== actor.id) {
-    throw new DomainError(
-      'forbidden',
-      `fromId "${String(fromId)}" is not you (${actor.name}): messages are always sent as the connected teammate`,
-    );
-  }
-  if (teamName !== undefined && teamName !== actor.team) {
-    throw new DomainError('forbidden', `teamName "${String(teamName)}" is not your team (${actor.team})`);
-  }
   const out: Record<string, unknown> = { ...rest };
-  if (toId !== undefined && out.to === undefined) out.to = toId;
+  if (typeof fromId === 'string') {
+    if (fromId !== actor.name && fromId !== actor.id) {
+      throw new DomainError(
+        'forbidden',
+        `fromId "${fromId}" is not you (${actor.name}): messages are always sent as the connected teammate`,
+      );
+    }
+  } else if (fromId !== undefined) out.fromId = fromId;
+  if (typeof teamName === 'string') {
+    if (teamName !== actor.team) {
+      throw new DomainError('forbidden', `teamName "${teamName}" is not your team (${actor.team})`);
+    }
+  } else if (teamName !== undefined) out.teamName = teamName;
+  if (toId !== undefined) {
+    if (!isRecipients(toId)) out.toId = toId;
+    else if (out.to === undefined) out.to = toId;
+  }
   if (payload !== undefined && out.message === undefined) {
     out.message = typeof payload === 'string' ? payload : `\`\`\`json\n${JSON.stringify(payload, null, 2)}\n\`\`\``;
   }
-  if (type !== undefined && out.kind === undefined) {
-    const t = String(type);
-    out.kind = MessageKind.safeParse(t).success ? t : (CLAUDE_FLOW_TYPES[t] ?? 'message');
-  }
+  if (typeof type === 'string') {
+    if (out.kind === undefined)
+      out.kind = MessageKind.safeParse(type).success ? type : (CLAUDE_FLOW_TYPES[type] ?? 'message');
+  } else if (type !== undefined) out.type = type;
   return out;
 }
 
@@ -104,7 +142,9 @@ export interface SendResult {
 export async function sendMessage(ctx: Ctx, input: unknown): Promise<SendResult> {
   const me = requireActor(ctx);
   const p = parseInput(SendMessage, normalizeSendAliases(me, input));
-  checkBodySize(ctx, p.message, 'message');
+  // The schema's refinement guarantees a body (given as `message` or `payload`).
+  const body = p.message as string;
+  checkBodySize(ctx, body, 'message');
   chargeSend(ctx);
   return withTx(ctx, async (tx) => {
     if (p.idempotencyKey) {
@@ -198,7 +238,7 @@ export async function sendMessage(ctx: Ctx, input: unknown): Promise<SendResult>
       senderId: me.id,
       senderName: me.name,
       recipientIds,
-      body: p.message,
+      body,
       subject: p.subject ?? null,
       kind: p.kind,
       priority: p.priority,
@@ -643,22 +683,15 @@ export interface ThreadView {
 }
 
 /**
- * A thread's messages, oldest first. Marks the caller's own mail in it read.
+ * A thread's messages, oldest first. Read-only: it changes no delivery state (only
+ * check, wait and ack do), so the caller's mail in it stays unread until it checks its inbox.
  * Errors: `not_found` for a thread outside the caller's team or a direct thread of others.
  */
 export async function readThread(ctx: Ctx, input: unknown): Promise<ThreadView> {
   const p = parseInput(ReadThread, input);
-  const me = requireActor(ctx);
+  requireActor(ctx);
   const thread = await getVisibleThread(ctx, p.thread);
   const { messages, more } = await threadTail(ctx, thread.id, p.limit, p.before);
-  const now = ctx.now();
-  await ctx.db
-    .updateTable('deliveries')
-    .set((eb) => ({ read_at: now, delivered_at: eb.fn.coalesce('delivered_at', eb.val(now)) }))
-    .where('recipient_id', '=', me.id)
-    .where('read_at', 'is', null)
-    .where('message_id', 'in', (eb) => eb.selectFrom('messages').select('id').where('thread_id', '=', thread.id))
-    .execute();
   return { thread, messages, more };
 }
 

@@ -77,9 +77,23 @@ export const IdempotencyKey = z
 export const Cursor = z.string().max(100).describe('paging cursor from a previous result');
 export const Limit = (def = 50, max = 200) => z.number().int().min(1).max(max).default(def);
 
-/** Parses `input` with `schema`; a failure becomes an `invalid` DomainError naming each field. */
+/**
+ * Advice for unknown keys an agent is likely to send to one operation (key → what to do
+ * instead), shown when that operation's schema rejects the key. Kept out of the advertised
+ * JSON Schema: only `parseInput` reads it.
+ */
+export const keyHints = z.registry<Record<string, string>>();
+
+/**
+ * Parses `input` with `schema`; a failure becomes an `invalid` DomainError naming each field,
+ * and for unknown keys the accepted parameters and the one probably meant (errors.ts).
+ */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
   const r = schema.safeParse(input ?? {});
-  if (!r.success) throw fromZodError(r.error);
+  if (!r.success) {
+    const accepted = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];
+    const hints = keyHints.get(schema);
+    throw fromZodError(r.error, { accepted, given: input ?? {}, ...(hints && { hints }) });
+  }
   return r.data;
 }

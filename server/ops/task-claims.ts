@@ -7,11 +7,12 @@ import type { TaskRow } from '../db/schema.js';
 import { DomainError } from '../errors.js';
 import { systemAgent } from './agents.js';
 import { type Ctx, requireActor, withTx } from './context.js';
-import type { Agent, Task } from './mappers.js';
-import { parseInput, ShortText, TaskRef } from './schemas.js';
+import { type Agent, isoOrNull, type Task } from './mappers.js';
+import { keyHints, parseInput, ShortText, TaskRef, type TaskStatus, TERMINAL_STATUSES } from './schemas.js';
 import { blockersOf, describeTasks, loadTask, resolveTaskRow } from './task-read.js';
 import {
   assertOwner,
+  formatSpan,
   Labels,
   nameOf,
   notBlocked,
@@ -27,6 +28,8 @@ export const ClaimTask = z.strictObject({
   task: TaskRef.optional().describe('omit to claim the highest-priority ready task'),
   labels: Labels.optional().describe('with no task: only tasks carrying all these labels'),
 });
+const CLAIM_FOR = 'a claim is always yours; to reserve a task for a teammate use task_delegate';
+keyHints.add(ClaimTask, { owner: CLAIM_FOR, assignee: CLAIM_FOR });
 
 /**
  * Claims a task for the actor: one conditional UPDATE (open, unowned, not reserved for
@@ -69,7 +72,10 @@ export async function claimTask(ctx: Ctx, input: unknown): Promise<Task> {
       if (won) return loadTask(tx, won);
     }
     const labels = p.labels?.length ? ` with labels ${p.labels.join(', ')}` : '';
-    throw new DomainError('not_found', `no ready task${labels} to claim (see task_list {ready:true})`);
+    throw new DomainError(
+      'not_found',
+      `no ready task${labels} to claim. Wait for one (teammate_wait_for_messages returns when claimable work appears) or see task_list.`,
+    );
   });
 }
 
@@ -91,29 +97,99 @@ async function tryClaim(tx: Ctx, me: Agent, taskId: string): Promise<TaskRow | n
   return won;
 }
 
-/** Why a claim on `taskId` missed: held, reserved, blocked, or finished. */
+const ANOTHER = 'take another ready task (task_claim {})';
+
+/**
+ * Why a claim on `taskId` missed (held, reserved, blocked, or finished), with the ways on:
+ * whom to ask, what to claim instead, or that waiting returns when it frees. `details` carries
+ * the facts for the API: `holder`, `claimedAt`, `leaseExpiresAt` (ISO), `blockers`, `assignee`.
+ */
 async function explainClaimMiss(tx: Ctx, me: Agent, taskId: string): Promise<DomainError> {
   const row = await tx.db.selectFrom('tasks').selectAll().where('id', '=', taskId).executeTakeFirstOrThrow();
-  if (row.owner_id) {
-    const holder = await nameOf(tx, row.owner_id);
-    return new DomainError('conflict', `${ref(row)} is already held by ${holder} (${row.status})`, {
-      holder,
-      status: row.status,
-    });
+  const now = tx.now();
+  // A finished task keeps its owner, but nobody holds it.
+  if (TERMINAL_STATUSES.includes(row.status as TaskStatus) || (row.status !== 'open' && !row.owner_id)) {
+    return new DomainError(
+      'conflict',
+      `${ref(row)} is ${row.status}; only open tasks can be claimed. Instead, ${ANOTHER}.`,
+      {
+        status: row.status,
+      },
+    );
   }
-  if (row.status !== 'open') {
-    return new DomainError('conflict', `${ref(row)} is ${row.status}; only open tasks can be claimed`, {
-      status: row.status,
-    });
+  if (row.owner_id === me.id) {
+    return new DomainError(
+      'conflict',
+      `${ref(row)} is already yours and in review; it is done when the reviewer approves (review_list shows the review).`,
+      { holder: me.name, status: row.status },
+    );
+  }
+  if (row.owner_id && row.handoff_to_id === me.id) {
+    const holder = await nameOf(tx, row.owner_id);
+    return new DomainError(
+      'conflict',
+      `${holder} offers you ${ref(row)}: take it with task_respond_handoff {task: "#${row.number}", accept: true}.`,
+      { holder, status: row.status, handoffTo: me.name },
+    );
+  }
+  if (row.owner_id) {
+    const holder = (await nameOf(tx, row.owner_id)) ?? 'another teammate';
+    const since = row.claimed_at === null ? '' : `claimed ${formatSpan(now - row.claimed_at)} ago`;
+    const state =
+      row.status === 'in_review'
+        ? `in review${since ? `, ${since}` : ''}`
+        : [since, row.lease_expires_at === null ? '' : `lease ends in ${formatSpan(row.lease_expires_at - now)}`]
+            .filter(Boolean)
+            .join('; ');
+    return new DomainError(
+      'conflict',
+      `${ref(row)} is already held by ${holder}${state ? ` (${state})` : ''}. Ask ${holder} (teammate_send_message to ${holder}), ${ANOTHER}, or wait (teammate_wait_for_messages returns when it frees).`,
+      {
+        holder,
+        status: row.status,
+        claimedAt: isoOrNull(row.claimed_at),
+        leaseExpiresAt: isoOrNull(row.lease_expires_at),
+      },
+    );
   }
   if (row.assignee_id && row.assignee_id !== me.id) {
     const who = await nameOf(tx, row.assignee_id);
-    return new DomainError('conflict', `${ref(row)} is reserved for ${who}`, { assignee: who });
+    const by = await reservedBy(tx, row);
+    const ask = by && by !== who ? `${who} or ${by}` : who;
+    return new DomainError(
+      'conflict',
+      `${ref(row)} is reserved for ${who}${by && by !== who ? ` (by ${by})` : ''}. Ask ${ask} (teammate_send_message) to pass it to you, or ${ANOTHER}.`,
+      { assignee: who, reservedBy: by },
+    );
   }
   const blockers = await blockersOf(tx, row.id);
-  return new DomainError('conflict', `${ref(row)} is blocked by ${describeTasks(blockers)}`, {
-    blockedBy: blockers,
-  });
+  if (blockers.length === 0) {
+    return new DomainError('conflict', `${ref(row)} changed while claiming; try again`, { status: row.status });
+  }
+  const free = blockers.find((b) => b.status === 'open' && b.owner === null);
+  return new DomainError(
+    'conflict',
+    `${ref(row)} is blocked by ${describeTasks(blockers)}. Finish those first${
+      free ? ` (task_claim {task: "#${free.number}"})` : ''
+    }, or ${ANOTHER}.`,
+    { blockers },
+  );
+}
+
+/** Who reserved a task for its assignee: the last delegator, the one who handed it over, or its creator. */
+async function reservedBy(tx: Ctx, row: TaskRow): Promise<string | null> {
+  const last = await tx.db
+    .selectFrom('task_events')
+    .select(['type', 'actor_id', 'data'])
+    .where('task_id', '=', row.id)
+    .where('type', 'in', ['delegated', 'handoff_accepted'])
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
+  if (last?.type === 'handoff_accepted') {
+    const from = (JSON.parse(last.data) as { from?: unknown }).from;
+    return typeof from === 'string' ? from : null;
+  }
+  return nameOf(tx, last?.actor_id ?? row.creator_id);
 }
 
 export const ReleaseTask = z.strictObject({

@@ -4,20 +4,32 @@ import { DomainError } from '../errors.js';
 import { type Ctx, isPrivileged, requireActor, withTx } from './context.js';
 import type { Task } from './mappers.js';
 import { checkBodySize } from './messages.js';
-import { BodyText, parseInput, ShortText, TaskRef } from './schemas.js';
+import { BodyText, keyHints, parseInput, ShortText, TaskRef, type TaskStatus, TERMINAL_STATUSES } from './schemas.js';
 import { blockersOf, describeTasks, loadTask, resolveTaskRow } from './task-read.js';
-import { announceReadyDependents, assertNotTerminal, assertOwner, finish, notifyTask, ref } from './task-support.js';
+import {
+  announceReadyDependents,
+  assertNotTerminal,
+  assertOwner,
+  finish,
+  nameOf,
+  notifyTask,
+  ref,
+} from './task-support.js';
 
 export const CompleteTask = z.strictObject({
   task: TaskRef,
   result: BodyText(1_000_000).optional().describe('what was done (Markdown), e.g. commit, PR, notes'),
   failed: z.boolean().default(false).describe('true: mark failed instead of done'),
 });
+keyHints.add(CompleteTask, {
+  status: 'omit it to finish as done, or give failed: true to mark the task failed (task_cancel cancels it)',
+});
 
 /**
  * Finishes a task in progress as `done` (no review needed) or `failed`. Owner, human or team
  * admin only. Done requires every dependency finished; tasks waiting on this one are told they
- * are ready. Errors: `forbidden`, `conflict` (blocked, in review, or not in progress).
+ * are ready. Idempotent: repeating the outcome you already gave returns the task unchanged.
+ * Errors: `forbidden`, `conflict` (blocked, in review, not in progress, or finished otherwise).
  */
 export async function completeTask(ctx: Ctx, input: unknown): Promise<Task> {
   const p = parseInput(CompleteTask, input);
@@ -25,6 +37,18 @@ export async function completeTask(ctx: Ctx, input: unknown): Promise<Task> {
   if (p.result) checkBodySize(ctx, p.result, 'result');
   return withTx(ctx, async (tx) => {
     const row = await resolveTaskRow(tx, me.teamId, p.task);
+    const status = p.failed ? 'failed' : 'done';
+    if (TERMINAL_STATUSES.includes(row.status as TaskStatus)) {
+      const last = await lastFinish(tx, row.id);
+      // A retry (lost reply, second attempt) of the same outcome by the same teammate: nothing to do.
+      if (row.status === status && last?.actor_id === me.id) return loadTask(tx, row);
+      const by = last?.actor_id ? await nameOf(tx, last.actor_id) : null;
+      throw new DomainError(
+        'conflict',
+        `${ref(row)} is already ${row.status}${by ? ` (by ${by})` : ''}; a finished task does not change. Create a follow-up task (task_create) if more is needed.`,
+        { status: row.status, finishedBy: by },
+      );
+    }
     await assertOwner(tx, row, p.failed ? 'fail' : 'complete');
     if (row.status === 'in_review') {
       throw new DomainError('conflict', `${ref(row)} is in review; it is done when the reviewer approves`);
@@ -40,7 +64,6 @@ export async function completeTask(ctx: Ctx, input: unknown): Promise<Task> {
         });
       }
     }
-    const status = p.failed ? 'failed' : 'done';
     const next = await finish(tx, row, status, { result: p.result ?? null });
     await notifyTask(
       tx,
@@ -51,6 +74,17 @@ export async function completeTask(ctx: Ctx, input: unknown): Promise<Task> {
     if (status === 'done') await announceReadyDependents(tx, next);
     return loadTask(tx, next);
   });
+}
+
+/** The event that finished a task (its last move to a terminal status), or undefined. */
+async function lastFinish(tx: Ctx, taskId: string) {
+  return tx.db
+    .selectFrom('task_events')
+    .select('actor_id')
+    .where('task_id', '=', taskId)
+    .where('type', '=', 'status_changed')
+    .orderBy('id', 'desc')
+    .executeTakeFirst();
 }
 
 export const CancelTask = z.strictObject({

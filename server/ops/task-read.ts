@@ -108,22 +108,28 @@ export async function loadTask(ctx: Ctx, row: TaskRow): Promise<Task> {
   return (await loadTasks(ctx, [row]))[0] as Task;
 }
 
-/** The unfinished dependencies of a task (what blocks claim and complete). */
-export async function blockersOf(ctx: Ctx, taskId: string): Promise<TaskSummary[]> {
+/** An unfinished dependency, with who holds it (null: nobody has claimed it). */
+export interface Blocker extends TaskSummary {
+  owner: string | null;
+}
+
+/** The unfinished dependencies of a task (what blocks claim and complete), by number. */
+export async function blockersOf(ctx: Ctx, taskId: string): Promise<Blocker[]> {
   const rows = await ctx.db
     .selectFrom('task_dependencies')
     .innerJoin('tasks', 'tasks.id', 'task_dependencies.depends_on_id')
-    .select(['tasks.id', 'tasks.number', 'tasks.title', 'tasks.status'])
+    .leftJoin('agents', 'agents.id', 'tasks.owner_id')
+    .select(['tasks.id', 'tasks.number', 'tasks.title', 'tasks.status', 'agents.name as owner'])
     .where('task_dependencies.task_id', '=', taskId)
     .where('tasks.status', 'not in', SATISFIED_STATUSES)
     .orderBy('tasks.number')
     .execute();
-  return rows.map(toSummary);
+  return rows.map((r) => ({ ...toSummary(r), owner: r.owner }));
 }
 
-/** `#3 "Schema" (in_progress), #4 "API" (open)` */
-export function describeTasks(list: TaskSummary[]): string {
-  return list.map((t) => `#${t.number} "${t.title}" (${t.status})`).join(', ');
+/** `#3 "Schema" (in_progress, owner bob), #4 "API" (open)` */
+export function describeTasks(list: (TaskSummary & { owner?: string | null })[]): string {
+  return list.map((t) => `#${t.number} "${t.title}" (${t.status}${t.owner ? `, owner ${t.owner}` : ''})`).join(', ');
 }
 
 function group<T>(items: T[], key: (t: T) => string): Map<string, T[]> {

@@ -19,6 +19,7 @@ import {
   BodyText,
   Cursor,
   IdempotencyKey,
+  keyHints,
   Label,
   PRIORITY_RANK,
   Priority,
@@ -272,6 +273,14 @@ export const UpdateTask = z.strictObject({
   labels: Labels.optional().describe('replaces the labels'),
   dependsOn: TaskRefs.optional().describe('replaces the dependencies'),
   version: z.number().int().positive().optional().describe('fail with conflict if the task changed since'),
+});
+const GIVE_AWAY = 'to give the task to a teammate use task_delegate (reserve it for them) or task_handoff (offer it)';
+keyHints.add(UpdateTask, {
+  status:
+    'to change status use task_complete (done/failed), review_request (in_review), task_release (back to open) or task_cancel',
+  assignee: GIVE_AWAY,
+  owner: GIVE_AWAY,
+  result: 'a result is recorded when you finish: task_complete {task, result}',
 });
 
 /**

@@ -92,6 +92,54 @@ describe('teammate_wait_for_messages', () => {
     await bob.close();
   });
 
+  it('wakes at once when a teammate creates work it may claim', async () => {
+    const alice = await connectAgent(server, { agent: 'alice' });
+    const bob = await connectAgent(server, { agent: 'bob' });
+    const waiting = bob.call('teammate_wait_for_messages', { timeout: 60 });
+    await new Promise((r) => setTimeout(r, 100));
+    const started = Date.now();
+    const task = (await alice.call('task_create', { title: 'Write the migration' })).structuredContent;
+    const r = (await waiting) as Result;
+    expect(Date.now() - started).toBeLessThan(1000);
+    expect(r.structuredContent.timedOut).toBe(false);
+    expect(r.structuredContent.taskEvents).toEqual([
+      {
+        task: { id: task.id, number: task.number, title: 'Write the migration', status: 'open' },
+        event: 'ready to claim',
+        cause: 'created',
+        by: 'alice',
+      },
+    ]);
+    await alice.close();
+    await bob.close();
+  });
+
+  it('does not wake for work reserved for someone else, blocked, or without its labels', async () => {
+    const alice = await connectAgent(server, { agent: 'alice' });
+    const bob = await connectAgent(server, { agent: 'bob' });
+    await connectAgent(server, { agent: 'carol' }).then((c) => c.close());
+    const waiting = bob.call('teammate_wait_for_messages', { timeout: 1, labels: ['backend'] });
+    await new Promise((r) => setTimeout(r, 100));
+    await alice.call('task_create', { title: 'For carol', assignee: 'carol', labels: ['backend'] });
+    await alice.call('task_create', { title: 'Frontend', labels: ['frontend'] });
+    const first = (await alice.call('task_create', { title: 'First' })).structuredContent;
+    await alice.call('task_create', { title: 'Then backend', labels: ['backend'], dependsOn: [first.id] });
+    const r = (await waiting) as Result;
+    expect(r.structuredContent).toMatchObject({ timedOut: true, taskEvents: [], messages: [] });
+
+    // The blocked task becomes ready when its dependency is done: that wakes a waiter with the label.
+    await alice.call('task_claim', { task: first.id });
+    const again = bob.call('teammate_wait_for_messages', { timeout: 60, labels: ['backend'] });
+    await new Promise((r) => setTimeout(r, 100));
+    await alice.call('task_complete', { task: first.id });
+    const woke = (await again) as Result;
+    expect(woke.structuredContent.taskEvents).toEqual([
+      expect.objectContaining({ task: expect.objectContaining({ title: 'Then backend' }), cause: 'unblocked' }),
+    ]);
+    await alice.close();
+    await bob.close();
+  });
+
   it('many parked calls all return when their mail arrives', async () => {
     const alice = await connectAgent(server, { agent: 'alice' });
     const names = Array.from({ length: 12 }, (_, i) => `w${i}`);

@@ -217,7 +217,7 @@ describe('the inbox', () => {
 });
 
 describe('threads', () => {
-  it('reads a thread oldest first, pages back, and marks the reader’s mail read', async () => {
+  it('reads a thread oldest first and pages back, changing no delivery state', async () => {
     const alice = await w.agent('alice');
     const bob = await w.agent('bob');
     const first = await sendMessage(w.as(alice), { to: 'bob', message: 'm0' });
@@ -231,7 +231,13 @@ describe('threads', () => {
       before: view.messages[0]?.id,
     });
     expect(older.messages.map((m) => m.body)).toEqual(['m0', 'm1']);
-    expect(await unreadCount(w.as(bob), bob.id)).toBe(0);
+    // Reading a thread is read-only: only check, wait and ack move mail along.
+    expect(await unreadCount(w.as(bob), bob.id)).toBe(5);
+    const states = w.opened.sqlite
+      .prepare('SELECT delivered_at, read_at, acked_at FROM deliveries WHERE recipient_id = ?')
+      .all(bob.id);
+    expect(states).toEqual(Array(5).fill({ delivered_at: null, read_at: null, acked_at: null }));
+    expect((await checkMessages(w.as(bob), {})).messages).toHaveLength(5);
   });
 
   it('keeps direct threads private to their two members and threads inside their team', async () => {

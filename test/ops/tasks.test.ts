@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { touchActivity } from '../../server/ops/agents.js';
 import type { Agent } from '../../server/ops/mappers.js';
 import { checkMessages } from '../../server/ops/messages.js';
+import { requestReview } from '../../server/ops/reviews.js';
 import {
   cancelTask,
   claimTask,
@@ -124,9 +125,111 @@ describe('claims and leases', () => {
     const r = await createTask(w.as(lead), { title: 'R', assignee: 'dev' });
     await rejects(claimTask(w.as(other), { task: r.id }), 'conflict', /reserved for dev/);
     const dep = await createTask(w.as(lead), { title: 'Needs T', dependsOn: [t.id] });
-    await rejects(claimTask(w.as(other), { task: dep.id }), 'conflict', /blocked by #1 "T" \(in_progress\)/);
+    await rejects(claimTask(w.as(other), { task: dep.id }), 'conflict', /blocked by #1 "T" \(in_progress, owner dev\)/);
     await cancelTask(w.as(lead), { task: r.id });
     await rejects(claimTask(w.as(dev), { task: r.id }), 'conflict', /cancelled/);
+  });
+
+  it('a lost claim names the holder, since when, the lease end and the ways on', async () => {
+    const t = await createTask(w.as(lead), { title: 'T' });
+    const claimed = await claimTask(w.as(dev), { task: t.id });
+    w.tick(20_000);
+    const before = await getTask(w.as(lead), { task: t.id });
+    const err = await rejects(claimTask(w.as(other), { task: '#1' }), 'conflict');
+    expect(err.message).toBe(
+      '#1 "T" is already held by dev (claimed 20 s ago; lease ends in 40 s). Ask dev (teammate_send_message to dev), take another ready task (task_claim {}), or wait (teammate_wait_for_messages returns when it frees).',
+    );
+    expect(err.details).toEqual({
+      holder: 'dev',
+      status: 'in_progress',
+      claimedAt: claimed.claimedAt,
+      leaseExpiresAt: claimed.leaseExpiresAt,
+    });
+    // A miss changes nothing: no event, no version bump.
+    expect(await getTask(w.as(lead), { task: t.id })).toEqual(before);
+  });
+
+  it('a blocked claim names each blocker with its state and owner, and what to do', async () => {
+    const schema = await createTask(w.as(lead), { title: 'Schema' });
+    const docs = await createTask(w.as(lead), { title: 'Docs' });
+    const api = await createTask(w.as(lead), { title: 'API', dependsOn: [schema.id, docs.id] });
+    await claimTask(w.as(dev), { task: schema.id });
+    const err = await rejects(claimTask(w.as(other), { task: api.id }), 'conflict');
+    expect(err.message).toBe(
+      '#3 "API" is blocked by #1 "Schema" (in_progress, owner dev), #2 "Docs" (open). Finish those first (task_claim {task: "#2"}), or take another ready task (task_claim {}).',
+    );
+    expect(err.details.blockers).toEqual([
+      { id: schema.id, number: 1, title: 'Schema', status: 'in_progress', owner: 'dev' },
+      { id: docs.id, number: 2, title: 'Docs', status: 'open', owner: null },
+    ]);
+    expect((await getTask(w.as(lead), { task: api.id })).task).toMatchObject({ status: 'open', owner: null });
+  });
+
+  it('a reserved claim says whom to ask: the assignee and whoever reserved it', async () => {
+    const r = await createTask(w.as(lead), { title: 'R', assignee: 'dev' });
+    const err = await rejects(claimTask(w.as(other), { task: r.id }), 'conflict');
+    expect(err.message).toBe(
+      '#1 "R" is reserved for dev (by lead). Ask dev or lead (teammate_send_message) to pass it to you, or take another ready task (task_claim {}).',
+    );
+    expect(err.details).toEqual({ assignee: 'dev', reservedBy: 'lead' });
+    // Delegated by its owner: the delegator, not the creator, is the one to ask.
+    const t = await createTask(w.as(lead), { title: 'Passed on' });
+    await claimTask(w.as(dev), { task: t.id });
+    await delegateTask(w.as(dev), { task: t.id, to: 'lead' });
+    const byDev = await rejects(
+      claimTask(w.as(other), { task: t.id }),
+      'conflict',
+      /reserved for lead \(by dev\)\. Ask lead or dev /,
+    );
+    expect(byDev.details).toEqual({ assignee: 'lead', reservedBy: 'dev' });
+    const done = await rejects(
+      (async () => {
+        await cancelTask(w.as(lead), { task: r.id });
+        return claimTask(w.as(other), { task: r.id });
+      })(),
+      'conflict',
+    );
+    expect(done.message).toBe(
+      '#1 "R" is cancelled; only open tasks can be claimed. Instead, take another ready task (task_claim {}).',
+    );
+  });
+
+  it('a claim on your own task in review, an offered hand-off, or a finished task says so', async () => {
+    const t = await createTask(w.as(lead), { title: 'T' });
+    await claimTask(w.as(dev), { task: t.id });
+    await handoffTask(w.as(dev), { task: t.id, to: 'other', note: 'half done' });
+    const offered = await rejects(claimTask(w.as(other), { task: t.id }), 'conflict');
+    expect(offered.message).toBe(
+      'dev offers you #1 "T": take it with task_respond_handoff {task: "#1", accept: true}.',
+    );
+    await respondHandoff(w.as(other), { task: t.id, accept: false });
+    await requestReview(w.as(dev), { task: t.id, reviewer: 'lead' });
+    await rejects(
+      claimTask(w.as(dev), { task: t.id }),
+      'conflict',
+      /^#1 "T" is already yours and in review; it is done when the reviewer approves/,
+    );
+    await rejects(
+      claimTask(w.as(other), { task: t.id }),
+      'conflict',
+      /already held by dev \(in review, claimed 0 s ago\)/,
+    );
+    await cancelTask(w.as(lead), { task: t.id });
+    // A finished task keeps its owner, but nobody holds it.
+    const done = await rejects(
+      claimTask(w.as(other), { task: t.id }),
+      'conflict',
+      /^#1 "T" is cancelled; only open tasks/,
+    );
+    expect(done.details).toEqual({ status: 'cancelled' });
+  });
+
+  it('says how to wait when nothing is ready', async () => {
+    await rejects(
+      claimTask(w.as(other), { labels: ['ui'] }),
+      'not_found',
+      /no ready task with labels ui.*teammate_wait_for_messages/,
+    );
   });
 
   it('claims the next ready task: reserved for me first, then by priority, matching labels', async () => {
@@ -265,6 +368,33 @@ describe('complete, fail, cancel and dependencies', () => {
     await rejects(completeTask(w.as(dev), { task: a.id }), 'forbidden', /not claimed/);
     await claimTask(w.as(other), { task: a.id });
     await rejects(completeTask(w.as(dev), { task: a.id }), 'forbidden', /only other/);
+  });
+
+  it('a retried completion with the same outcome returns the task unchanged; another outcome is a conflict', async () => {
+    const t = await createTask(w.as(lead), { title: 'T' });
+    await claimTask(w.as(dev), { task: t.id });
+    const done = await completeTask(w.as(dev), { task: t.id, result: 'shipped' });
+    await inboxOf(lead);
+    w.tick(5_000);
+    const again = await completeTask(w.as(dev), { task: '#1', result: 'shipped (retry)' });
+    expect(again).toEqual(done);
+    expect(await eventsOf(t.id)).toEqual(['created', 'claimed', 'status_changed']);
+    expect(await inboxOf(lead)).toEqual([]);
+    const other_ = await rejects(completeTask(w.as(dev), { task: t.id, failed: true }), 'conflict');
+    expect(other_.message).toMatch(/^#1 "T" is already done \(by dev\); a finished task does not change\./);
+    expect(other_.details).toEqual({ status: 'done', finishedBy: 'dev' });
+    // The same outcome by someone else is not a retry of theirs.
+    const human = await w.agent('pat', { kind: 'human' });
+    await rejects(completeTask(w.as(human), { task: t.id }), 'conflict', /already done \(by dev\)/);
+    expect((await getTask(w.as(lead), { task: t.id })).task).toEqual(done);
+
+    const f = await createTask(w.as(lead), { title: 'F' });
+    await claimTask(w.as(dev), { task: f.id });
+    const failed = await completeTask(w.as(dev), { task: f.id, failed: true });
+    expect(await completeTask(w.as(dev), { task: f.id, failed: true })).toEqual(failed);
+    await rejects(completeTask(w.as(dev), { task: f.id }), 'conflict', /already failed/);
+    await cancelTask(w.as(lead), { task: (await createTask(w.as(lead), { title: 'C' })).id });
+    await rejects(completeTask(w.as(lead), { task: '#3' }), 'conflict', /already cancelled \(by lead\)/);
   });
 
   it('cancels unfinished tasks (creator or owner), telling those involved, and never twice', async () => {
