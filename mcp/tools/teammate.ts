@@ -25,7 +25,8 @@ import {
   sendMessage,
   type ThreadView,
 } from '../../server/ops/messages.js';
-import { ago, formatMessages, mailNextStep } from '../../server/text-format.js';
+import { getPlate, type Plate } from '../../server/ops/plate.js';
+import { ago, formatMessages, leaseText, mailNextStep, taskRef } from '../../server/text-format.js';
 import { defineTool, IDEMPOTENT_WRITE, READ_ONLY, WRITE } from '../tool.js';
 
 function sentText(r: SendResult): string {
@@ -75,9 +76,25 @@ export const teammateTools = [
       'Who you are and what is on your plate: tasks you hold, hand-offs offered to you, unread mail, and the call to make next.',
     input: WhoAmI,
     annotations: READ_ONLY,
-    run: (ctx, args) => whoami(ctx, args),
-    text: (t: Teammate) =>
-      `You are ${t.name} in team ${t.team}${t.role ? `, role ${t.role}` : ''}; ${sessionsPhrase(t)}; holding ${t.tasksHeld} task(s); ${t.unread} unread.${t.unread ? ' Next: teammate_check_messages.' : t.tasksHeld ? ' Next: task_list {mine: true}.' : ' Next: task_claim {} for the best ready task.'}`,
+    run: async (ctx, args) => ({ ...(await whoami(ctx, args)), plate: await getPlate(ctx, {}) }),
+    text: (t: Teammate & { plate: Plate }, ctx) => {
+      const p = t.plate;
+      const now = ctx.now();
+      const lines = [
+        `You are ${t.name} in team ${t.team}${t.role ? `, role ${t.role}` : ''}; ${sessionsPhrase(t)}; ${p.unread} unread.`,
+        p.held.length
+          ? `You hold: ${p.held.map((h) => `${taskRef(h)} (${h.status === 'in_review' ? 'in review' : leaseText(h, now)})`).join('; ')}`
+          : 'You hold no task.',
+        p.handoffsOffered.length
+          ? `Offered to you: ${p.handoffsOffered.map((h) => `${taskRef(h)} by ${h.owner ?? 'its owner'}`).join('; ')}`
+          : null,
+        p.reviews.length
+          ? `Reviews you may submit: ${p.reviews.map((r) => `${taskRef(r.task)} asked by ${r.requestedBy}`).join('; ')}`
+          : null,
+        `Next: ${p.next}`,
+      ];
+      return lines.filter(Boolean).join('\n');
+    },
   }),
   defineTool({
     name: 'teammate_list',

@@ -20,9 +20,16 @@ function waitText(r: WaitResult): string {
   }
   const parts: string[] = [];
   if (r.messages.length) parts.push(`${r.messages.length} message(s), now marked read. ${formatMessages(r.messages)}`);
-  if (r.taskEvents.length) parts.push(`Tasks changed:\n${r.taskEvents.map(noticeLine).join('\n')}`);
+  const ready = r.taskEvents.filter((n) => n.event === 'ready to claim');
+  const changed = r.taskEvents.filter((n) => n.event !== 'ready to claim');
+  if (changed.length) parts.push(`Your tasks changed:\n${changed.map(noticeLine).join('\n')}`);
+  if (ready.length) {
+    parts.push(
+      `Ready to claim:\n${ready.map((n) => `- ${taskRef(n.task)}${n.cause ? ` (${n.cause.replaceAll('_', ' ')}${n.by ? ` by ${n.by}` : ''})` : ''}: task_claim {task: "#${n.task.number}"}`).join('\n')}`,
+    );
+  }
   if (r.messages.length) parts.push(mailNextStep(r.messages));
-  else if (r.taskEvents.length) parts.push('Next: task_get {task: "#N"} for details.');
+  else if (changed.length) parts.push('Next: task_get {task: "#N"} for details.');
   return parts.join('\n\n') || 'Nothing new. Next: teammate_wait_for_messages to keep waiting.';
 }
 
@@ -31,7 +38,7 @@ export const waitTools = [
     name: 'teammate_wait_for_messages',
     title: 'Wait for messages',
     description:
-      'Block until mail arrives or a task you hold changes, then return it marked read; returns empty at `timeout`. Use when idle instead of polling.',
+      'Block until mail arrives, a task you hold changes, or work you may claim appears (filter with labels); mail comes back marked read. Returns empty at `timeout`. Use when idle instead of polling.',
     input: WaitForMessages,
     annotations: IDEMPOTENT_WRITE,
     run: async (ctx, args, session) => {

@@ -9,7 +9,7 @@ import type { Review, Task } from './mappers.js';
 import { unreadCount } from './messages.js';
 import { listReviews } from './reviews.js';
 import { parseInput } from './schemas.js';
-import { loadTasks, resolveTaskRow } from './task-read.js';
+import { loadTasks } from './task-read.js';
 import { formatSpan, ref } from './task-support.js';
 import { listTasks } from './tasks.js';
 
@@ -67,8 +67,7 @@ async function nextStep(ctx: Ctx, teamId: string, p: Omit<Plate, 'next'>): Promi
   }
   const review = p.reviews[0];
   if (review) {
-    const task = await resolveTaskRow(ctx, teamId, review.taskId);
-    return `review_submit {review: "${review.id}", verdict: "approved"|"changes_requested"}: ${review.requestedBy} asks for a review of ${ref(task)}.`;
+    return `review_submit {review: "#${review.task.number}", verdict: "approved"|"changes_requested"}: ${review.requestedBy} asks for a review of ${ref(review.task)}.`;
   }
   if (p.unread > 0) {
     return `teammate_check_messages: you have ${p.unread} unread message${p.unread === 1 ? '' : 's'}.`;

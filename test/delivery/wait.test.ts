@@ -98,11 +98,11 @@ describe('teammate_wait_for_messages', () => {
     const waiting = bob.call('teammate_wait_for_messages', { timeout: 60 });
     await new Promise((r) => setTimeout(r, 100));
     const started = Date.now();
-    const task = (await alice.call('task_create', { title: 'Write the migration' })).structuredContent;
+    const task = (await alice.call('task_create', { title: 'Write the migration' })).data;
     const r = (await waiting) as Result;
     expect(Date.now() - started).toBeLessThan(1000);
-    expect(r.structuredContent.timedOut).toBe(false);
-    expect(r.structuredContent.taskEvents).toEqual([
+    expect(r.data.timedOut).toBe(false);
+    expect(r.data.taskEvents).toEqual([
       {
         task: { id: task.id, number: task.number, title: 'Write the migration', status: 'open' },
         event: 'ready to claim',
@@ -122,10 +122,10 @@ describe('teammate_wait_for_messages', () => {
     await new Promise((r) => setTimeout(r, 100));
     await alice.call('task_create', { title: 'For carol', assignee: 'carol', labels: ['backend'] });
     await alice.call('task_create', { title: 'Frontend', labels: ['frontend'] });
-    const first = (await alice.call('task_create', { title: 'First' })).structuredContent;
+    const first = (await alice.call('task_create', { title: 'First' })).data;
     await alice.call('task_create', { title: 'Then backend', labels: ['backend'], dependsOn: [first.id] });
     const r = (await waiting) as Result;
-    expect(r.structuredContent).toMatchObject({ timedOut: true, taskEvents: [], messages: [] });
+    expect(r.data).toMatchObject({ timedOut: true, taskEvents: [], messages: [] });
 
     // The blocked task becomes ready when its dependency is done: that wakes a waiter with the label.
     await alice.call('task_claim', { task: first.id });
@@ -133,7 +133,7 @@ describe('teammate_wait_for_messages', () => {
     await new Promise((r) => setTimeout(r, 100));
     await alice.call('task_complete', { task: first.id });
     const woke = (await again) as Result;
-    expect(woke.structuredContent.taskEvents).toEqual([
+    expect(woke.data.taskEvents).toEqual([
       expect.objectContaining({ task: expect.objectContaining({ title: 'Then backend' }), cause: 'unblocked' }),
     ]);
     await alice.close();

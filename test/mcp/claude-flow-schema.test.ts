@@ -52,9 +52,9 @@ describe('teammate_send_message advertises Claude Flow argument names', () => {
       const bob = await connectAgent(server, { agent: 'bob' });
       const sent = await alice.call('teammate_send_message', FLOW_CALL);
       expect(sent.isError).toBeFalsy();
-      expect(sent.structuredContent.message).toMatchObject({ kind: 'question', priority: 'high', from: 'alice' });
+      expect(sent.data.message).toMatchObject({ kind: 'question', priority: 'high', from: 'alice' });
       const inbox = await bob.call('teammate_check_messages');
-      expect(inbox.structuredContent.messages[0].body).toContain('"step": 2');
+      expect(inbox.data.messages[0].body).toContain('"step": 2');
       const raw = (args: Record<string, unknown>) =>
         alice.client.callTool({ name: 'teammate_send_message', arguments: args }) as Promise<CallToolResult>;
       const noBody = await raw({ toId: 'bob' });
@@ -62,7 +62,7 @@ describe('teammate_send_message advertises Claude Flow argument names', () => {
       const noOne = await raw({ payload: 'x' });
       expect(noOne.isError).toBe(true);
       expect(textOf(noOne)).toMatch(/to: say who the message is for/);
-      expect((await bob.call('teammate_whoami')).structuredContent.unread).toBe(0);
+      expect((await bob.call('teammate_whoami')).data.unread).toBe(0);
       await alice.close();
       await bob.close();
     });

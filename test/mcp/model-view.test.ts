@@ -245,7 +245,7 @@ const CASES: Record<string, Case> = {
     success: (w) => w.bob.raw('task_complete', { task: '#1', result: 'fixed in a1b2c3' }),
     ok: { outcome: /Finished #1 "Fix the login bug" \[done/, next: /Next: task_claim \{\}/ },
     failure: (w) => w.carol.raw('task_complete', { task: '#1' }),
-    error: /Error \(forbidden\)/,
+    error: /Error \(conflict\).*already done/,
   },
   task_cancel: {
     success: (w) => w.alice.raw('task_cancel', { task: '#1', reason: 'not needed' }),

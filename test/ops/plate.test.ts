@@ -67,7 +67,7 @@ describe('getPlate', () => {
     const reviewing = await plate();
     expect(reviewing.reviews.map((r) => r.id)).toEqual([review.id]);
     expect(reviewing.next).toBe(
-      `review_submit {review: "${review.id}", verdict: "approved"|"changes_requested"}: other asks for a review of #3 "Lexer".`,
+      `review_submit {review: "#3", verdict: "approved"|"changes_requested"}: other asks for a review of #3 "Lexer".`,
     );
 
     // A hand-off offered to dev comes first of all.
