@@ -36,3 +36,9 @@ export function parsePostgresUrl(url: string): PostgresTarget | { error: string 
 
 /** `host:port` for messages (brackets around an IPv6 address). */
 export const hostPort = (t: PostgresTarget): string => `${t.host.includes(':') ? `[${t.host}]` : t.host}:${t.port}`;
+
+/** `PostgreSQL database "d" at host:port` for messages, or the URL's error; never the password. */
+export function describePostgresUrl(url: string): string {
+  const t = parsePostgresUrl(url);
+  return 'error' in t ? `a PostgreSQL URL that ${t.error}` : `PostgreSQL database "${t.database}" at ${hostPort(t)}`;
+}

@@ -110,6 +110,13 @@ export function explainPostgresError(target: PostgresTarget, err: unknown): Data
   return new DatabaseOpenError(`cannot open database "${target.database}" on ${at}: ${text}`, code);
 }
 
+/** `explainPostgresError` for the server a URL names (a malformed URL: the error as it is). */
+export function explainPostgresFailure(url: string, err: unknown): DatabaseOpenError {
+  const target = parsePostgresUrl(url);
+  if ('error' in target) return new DatabaseOpenError(textOf(err), String((err as { code?: unknown }).code ?? ''));
+  return explainPostgresError(target, err);
+}
+
 /**
  * Connects to the database `url` names (checking it answers), migrates it, and returns it.
  * Errors: `DatabaseOpenError` with a message from `explainPostgresError`, or for a malformed URL.
