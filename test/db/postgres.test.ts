@@ -11,6 +11,8 @@ import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.js';
+import { openMemoryDatabase } from '../../server/db/connection.js';
+import { isUniqueViolation } from '../../server/db/errors.js';
 import { loadMigrations, migrate, migrationsDir } from '../../server/db/migrate.js';
 import { migratePostgres } from '../../server/db/migrate-postgres.js';
 import { openDb } from '../../server/db/open.js';
@@ -103,6 +105,38 @@ describe('PostgreSQL connection', () => {
       expect(n.n).toBe(1);
     } finally {
       await opened.close();
+    }
+  });
+
+  it('recognizes a unique violation from either dialect', async () => {
+    const post = await openPostgresDatabase(databaseUrl(await freshDatabase()));
+    const lite = openMemoryDatabase();
+    try {
+      for (const { db } of [lite, post]) {
+        const team = { id: 't2', name: 'other', created_at: 0 };
+        await db.insertInto('teams').values(team).execute();
+        const dup = await db
+          .insertInto('teams')
+          .values({ ...team, id: 't3' })
+          .execute()
+          .catch((e: unknown) => e);
+        expect(isUniqueViolation(dup)).toBe(true);
+        const key = await db
+          .insertInto('teams')
+          .values(team)
+          .execute()
+          .catch((e: unknown) => e);
+        expect(isUniqueViolation(key)).toBe(true);
+        const other = await db
+          .insertInto('agents')
+          .values({ id: 'a', team_id: 'nope', name: 'x', created_at: 0, last_seen_at: 0 })
+          .execute()
+          .catch((e: unknown) => e);
+        expect(isUniqueViolation(other)).toBe(false);
+      }
+    } finally {
+      await lite.close();
+      await post.close();
     }
   });
 
