@@ -5,6 +5,7 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { parsePostgresUrl } from './db/postgres-url.js';
 import type { OriginPolicy } from './deps.js';
 import { DEFAULT_LIMITS, type Limits } from './ops/context.js';
 import { AgentName } from './ops/schemas.js';
@@ -43,6 +44,19 @@ const Env = z.object({
   SWITCHBOARD_BOARD_NAME: AgentName.optional(),
   /** How long a statement waits for another process's write lock before failing (ms). */
   SWITCHBOARD_BUSY_TIMEOUT_MS: int(5_000, 0),
+  /** `postgres://user:password@host:5432/database`: use PostgreSQL (shared by several servers) instead of SQLite. */
+  SWITCHBOARD_DATABASE_URL: z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z
+      .string()
+      .superRefine((url, c) => {
+        const t = parsePostgresUrl(url);
+        if ('error' in t) c.addIssue({ code: 'custom', message: t.error });
+      })
+      .optional(),
+  ),
+  /** Most connections to PostgreSQL this server opens. */
+  SWITCHBOARD_DB_POOL_MAX: int(10),
 });
 
 const list = (s: string) =>
@@ -56,6 +70,10 @@ export interface Config {
   host: string;
   dataDir: string;
   dbFile: string;
+  /** PostgreSQL connection URL; null: the SQLite file `dbFile`. */
+  databaseUrl: string | null;
+  /** Most PostgreSQL connections. */
+  dbPoolMax: number;
   auth: 'local' | 'token';
   logLevel: string;
   synchronous: 'NORMAL' | 'FULL';
@@ -108,6 +126,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     host: e.SWITCHBOARD_HOST,
     dataDir,
     dbFile: join(dataDir, 'switchboard.db'),
+    databaseUrl: e.SWITCHBOARD_DATABASE_URL ?? null,
+    dbPoolMax: e.SWITCHBOARD_DB_POOL_MAX,
     auth: e.SWITCHBOARD_AUTH,
     logLevel: e.SWITCHBOARD_LOG_LEVEL,
     synchronous: e.SWITCHBOARD_SYNCHRONOUS,

@@ -8,7 +8,9 @@ import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { createBus } from './bus.js';
 import { loadConfig } from './config.js';
-import type { OpenedDatabase } from './db/connection.js';
+import type { OpenedDb } from './db/open.js';
+import { explainPostgresFailure, openPostgresDatabase } from './db/postgres.js';
+import { describePostgresUrl } from './db/postgres-url.js';
 import type { AppDeps } from './deps.js';
 import { baseCtx } from './identity.js';
 import {
@@ -33,12 +35,20 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const logger = createLogger(config.logLevel);
-  let opened: OpenedDatabase;
-  let unlock: () => void;
+  let opened: OpenedDb;
+  let unlock = () => {};
   try {
-    prepareDataDir(config.dataDir);
-    unlock = lockDataDir(config.dataDir);
-    opened = openDatabaseForServer(config.dbFile, config);
+    if (config.databaseUrl) {
+      // PostgreSQL: several servers may share the database, so no data-directory lock.
+      opened = await openPostgresDatabase(config.databaseUrl, {
+        poolMax: config.dbPoolMax,
+        onPoolError: (err) => logger.warn({ err }, 'an idle PostgreSQL connection failed; the pool replaces it'),
+      });
+    } else {
+      prepareDataDir(config.dataDir);
+      unlock = lockDataDir(config.dataDir);
+      opened = openDatabaseForServer(config.dbFile, config);
+    }
   } catch (err) {
     console.error(`switchboard: ${(err as Error).message}`);
     process.exit(1);
@@ -58,14 +68,18 @@ async function main(): Promise<void> {
   try {
     await endStaleSessions(baseCtx(deps));
   } catch (err) {
-    console.error(`switchboard: ${explainDatabaseError(config.dbFile, err).message}`);
+    const why = config.databaseUrl
+      ? explainPostgresFailure(config.databaseUrl, err)
+      : explainDatabaseError(config.dbFile, err);
+    console.error(`switchboard: ${why.message}`);
     process.exit(1);
   }
   const { app, mcp, close, guards, drain } = createApp(deps);
 
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${info.port}`;
-    console.log(`Switchboard is running (${config.auth} mode, data in ${config.dataDir})`);
+    const data = config.databaseUrl ? describePostgresUrl(config.databaseUrl) : config.dataDir;
+    console.log(`Switchboard is running (${config.auth} mode, data in ${data})`);
     console.log(`  MCP endpoint: ${base}/mcp   (e.g. ${base}/mcp?agent=alice)`);
     console.log(`  Board:        ${base}/`);
     console.log(`  JSON API:     ${base}/api/v1`);

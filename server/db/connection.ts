@@ -13,6 +13,7 @@ export type Db = Kysely<Database>;
 
 export interface OpenedDatabase {
   db: Db;
+  dialect: 'sqlite';
   sqlite: BetterSqlite3.Database;
   /** Checkpoints the WAL and closes the file. */
   close: () => Promise<void>;
@@ -59,6 +60,7 @@ function wrap(sqlite: BetterSqlite3.Database): OpenedDatabase {
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   return {
     db,
+    dialect: 'sqlite',
     sqlite,
     close: async () => {
       if (!sqlite.open) return;

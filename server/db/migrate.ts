@@ -1,13 +1,20 @@
 /**
  * Applies the plain SQL files in `migrations/sqlite/` (`NNNN_name.sql`) in order, each in one
  * transaction, recording them in `schema_migrations`. Files are append-only: an applied
- * migration is never edited, a change is a new file.
+ * migration is never edited, a change is a new file. `migrations/postgres/` holds the same
+ * set in PostgreSQL's dialect (same names), applied by `migrate-postgres.ts`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type BetterSqlite3 from 'better-sqlite3';
 
-export const MIGRATIONS_DIR = fileURLToPath(new URL('../../migrations/sqlite/', import.meta.url));
+export type Dialect = 'sqlite' | 'postgres';
+
+/** The folder holding `dialect`'s migrations. */
+export const migrationsDir = (dialect: Dialect): string =>
+  fileURLToPath(new URL(`../../migrations/${dialect}/`, import.meta.url));
+
+export const MIGRATIONS_DIR = migrationsDir('sqlite');
 
 export interface Migration {
   name: string;
@@ -31,13 +38,7 @@ export function migrate(sqlite: BetterSqlite3.Database, migrations: Migration[] 
   const applied = new Set(
     (sqlite.prepare('SELECT name FROM schema_migrations').all() as { name: string }[]).map((r) => r.name),
   );
-  const known = new Set(migrations.map((m) => m.name));
-  const unknown = [...applied].filter((n) => !known.has(n));
-  if (unknown.length > 0) {
-    throw new Error(
-      `database was migrated by a newer Switchboard (unknown migrations: ${unknown.join(', ')}); upgrade the server`,
-    );
-  }
+  refuseNewerSchema(applied, migrations);
   const record = sqlite.prepare('INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)');
   const done: string[] = [];
   for (const m of migrations) {
@@ -49,4 +50,18 @@ export function migrate(sqlite: BetterSqlite3.Database, migrations: Migration[] 
     done.push(m.name);
   }
   return done;
+}
+
+/**
+ * Throws if the database records a migration this code does not have (a newer server's
+ * database): running older code on it could corrupt it.
+ */
+export function refuseNewerSchema(applied: Iterable<string>, migrations: Migration[]): void {
+  const known = new Set(migrations.map((m) => m.name));
+  const unknown = [...applied].filter((n) => !known.has(n));
+  if (unknown.length > 0) {
+    throw new Error(
+      `database was migrated by a newer Switchboard (unknown migrations: ${unknown.join(', ')}); upgrade the server`,
+    );
+  }
 }

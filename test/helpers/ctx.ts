@@ -1,15 +1,21 @@
-/** Operation-test helpers: a fresh migrated in-memory database per test, a settable clock. */
+/**
+ * Operation-test helpers: a fresh migrated database per test, a settable clock. The database
+ * is an in-memory SQLite copy, or with SWITCHBOARD_TEST_DIALECT=postgres a PostgreSQL one
+ * (test/helpers/pg.ts): `SWITCHBOARD_TEST_DIALECT=postgres npx vitest run test/ops`.
+ */
 import { expect } from 'vitest';
 import { type Bus, type BusEvent, createBus } from '../../server/bus.js';
-import { type OpenedDatabase, openMemoryDatabase } from '../../server/db/connection.js';
+import { openMemoryDatabase } from '../../server/db/connection.js';
+import type { OpenedDb } from '../../server/db/open.js';
 import { DomainError } from '../../server/errors.js';
 import { upsertAgent } from '../../server/ops/agents.js';
 import { type Ctx, createCtx, type Limits } from '../../server/ops/context.js';
 import type { Agent } from '../../server/ops/mappers.js';
 import type { AgentKind } from '../../server/ops/schemas.js';
+import { openTestPostgres } from './pg.js';
 
 export interface TestWorld {
-  opened: OpenedDatabase;
+  opened: OpenedDb;
   bus: Bus;
   /** Every bus event emitted, in order. */
   events: BusEvent[];
@@ -24,7 +30,7 @@ export interface TestWorld {
 }
 
 export async function createWorld(limits: Partial<Limits> = {}): Promise<TestWorld> {
-  const opened = openMemoryDatabase();
+  const opened = process.env.SWITCHBOARD_TEST_DIALECT === 'postgres' ? await openTestPostgres() : openMemoryDatabase();
   const bus = createBus((err) => {
     throw err;
   });

@@ -233,9 +233,11 @@ describe('threads', () => {
     expect(older.messages.map((m) => m.body)).toEqual(['m0', 'm1']);
     // Reading a thread is read-only: only check, wait and ack move mail along.
     expect(await unreadCount(w.as(bob), bob.id)).toBe(5);
-    const states = w.opened.sqlite
-      .prepare('SELECT delivered_at, read_at, acked_at FROM deliveries WHERE recipient_id = ?')
-      .all(bob.id);
+    const states = await w.opened.db
+      .selectFrom('deliveries')
+      .select(['delivered_at', 'read_at', 'acked_at'])
+      .where('recipient_id', '=', bob.id)
+      .execute();
     expect(states).toEqual(Array(5).fill({ delivered_at: null, read_at: null, acked_at: null }));
     expect((await checkMessages(w.as(bob), {})).messages).toHaveLength(5);
   });
