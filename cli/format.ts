@@ -3,9 +3,9 @@
  * these lines may change between versions.
  */
 
-import type { Teammate } from '../server/ops/agents.js';
 import type { Agent, InboxMessage, Message, Review, Task, TaskEvent } from '../server/ops/mappers.js';
 import type { SendResult } from '../server/ops/messages.js';
+import type { Teammate } from '../server/ops/presence.js';
 import { ago } from '../server/text-format.js';
 
 /** Indents every line of `text` by two spaces. */

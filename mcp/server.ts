@@ -13,10 +13,11 @@ import {
 import { z } from 'zod';
 import type { AppDeps } from '../server/deps.js';
 import { DomainError } from '../server/errors.js';
-import { getAgentById, touchActivity } from '../server/ops/agents.js';
+import { getAgentById } from '../server/ops/agents.js';
 import { type Ctx, createCtx } from '../server/ops/context.js';
 import type { Agent } from '../server/ops/mappers.js';
 import { unreadCount } from '../server/ops/messages.js';
+import { touchActivity } from '../server/ops/presence.js';
 import { PROMPTS_CAPABILITY, registerPrompts } from './prompts.js';
 import { RESOURCES_CAPABILITY, registerResources } from './resources.js';
 import { type Framing, toolError, toolResult } from './results.js';

@@ -1,7 +1,7 @@
 /** `switchboard join | whoami | summary | teammates`: who is on the team, over the JSON API. */
 import type { Command } from 'commander';
-import type { Teammate } from '../../server/ops/agents.js';
 import type { Agent } from '../../server/ops/mappers.js';
+import type { Teammate } from '../../server/ops/presence.js';
 import { apiAction, withApiOptions } from '../client.js';
 import { agentText, teammateLine } from '../format.js';
 

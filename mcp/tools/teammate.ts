@@ -1,15 +1,5 @@
 /** MCP tools for teammates and messages (`teammate_*`). */
-import {
-  JoinTeam,
-  joinTeam,
-  ListTeammates,
-  listTeammates,
-  SetSummary,
-  setSummary,
-  type Teammate,
-  WhoAmI,
-  whoami,
-} from '../../server/ops/agents.js';
+import { JoinTeam, joinTeam, SetSummary, setSummary } from '../../server/ops/agents.js';
 import {
   AckMessages,
   ackMessages,
@@ -26,6 +16,7 @@ import {
   type ThreadView,
 } from '../../server/ops/messages.js';
 import { getPlate, type Plate } from '../../server/ops/plate.js';
+import { ListTeammates, listTeammates, type Teammate, WhoAmI, whoami } from '../../server/ops/presence.js';
 import { ago, formatMessages, leaseText, mailNextStep, taskRef } from '../../server/text-format.js';
 import { defineTool, IDEMPOTENT_WRITE, READ_ONLY, WRITE } from '../tool.js';
 

@@ -3,8 +3,9 @@ import { Hono } from 'hono';
 import type { AppDeps } from '../deps.js';
 import { DomainError } from '../errors.js';
 import { baseCtx, namedAgent } from '../identity.js';
-import { joinTeam, listTeammates, setSummary, whoami } from '../ops/agents.js';
+import { joinTeam, setSummary } from '../ops/agents.js';
 import { ackMessages, broadcast, checkMessages, readThread, sendMessage } from '../ops/messages.js';
+import { listTeammates, whoami } from '../ops/presence.js';
 import { agentRoute, jsonBody, queryInput } from './handler.js';
 
 export function teammateRoutes(deps: AppDeps): Hono {

@@ -6,10 +6,10 @@
  */
 import { z } from 'zod';
 import type { Bus, BusEvent } from '../bus.js';
-import { touchActivity } from './agents.js';
 import { type Ctx, requireActor } from './context.js';
 import { type InboxMessage, type Message, type TaskSummary, toMessage } from './mappers.js';
 import { checkMessages } from './messages.js';
+import { touchActivity } from './presence.js';
 import { parseInput, type TaskStatus, TERMINAL_STATUSES } from './schemas.js';
 import { Labels, notBlocked } from './task-support.js';
 

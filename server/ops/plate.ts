@@ -57,10 +57,10 @@ export async function getPlate(ctx: Ctx, input: unknown = {}): Promise<Plate> {
     r.reviewer !== null ? r.reviewer === me.name : r.reviewerRole === null || r.reviewerRole === role,
   );
   const plate = { held: held.tasks, handoffsOffered: offered, reviews, unread };
-  return { ...plate, next: await nextStep(ctx, me.teamId, plate) };
+  return { ...plate, next: await nextStep(ctx, plate) };
 }
 
-async function nextStep(ctx: Ctx, teamId: string, p: Omit<Plate, 'next'>): Promise<string> {
+async function nextStep(ctx: Ctx, p: Omit<Plate, 'next'>): Promise<string> {
   const offer = p.handoffsOffered[0];
   if (offer) {
     return `task_respond_handoff {task: "#${offer.number}", accept: true|false}: ${offer.owner ?? 'its owner'} offers you ${ref(offer)}; accept to own it, or decline.`;

@@ -12,7 +12,7 @@ import { agentNames, resolveTeammate } from './agents.js';
 import { type Ctx, isPrivileged, requireActor, withTx } from './context.js';
 import { type Agent, type Review, type Task, toReview } from './mappers.js';
 import { checkBodySize } from './messages.js';
-import { BodyText, parseInput, TaskRef, type TaskStatus } from './schemas.js';
+import { BodyText, parseInput, TaskRef } from './schemas.js';
 import { blockersOf, describeTasks, loadTask, resolveTaskRow, toSummary } from './task-read.js';
 import { announceReadyDependents, finish, notifyTask, recordEvent } from './task-support.js';
 

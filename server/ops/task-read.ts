@@ -8,7 +8,7 @@ import { DomainError } from '../errors.js';
 import { agentNames } from './agents.js';
 import type { Ctx } from './context.js';
 import { iso, isoOrNull, type Task, type TaskSummary } from './mappers.js';
-import type { Priority, TaskStatus } from './schemas.js';
+import type { TaskStatus } from './schemas.js';
 
 /**
  * A dependency no longer blocks once it is `done` or `cancelled` (closed, as in Beads);

@@ -10,7 +10,7 @@ import { newId } from '../ids.js';
 import { type Ctx, isPrivileged, requireActor } from './context.js';
 import type { Message } from './mappers.js';
 import { postMessage } from './messages.js';
-import { Label, type MessageKind, TaskRef, type TaskStatus, TERMINAL_STATUSES } from './schemas.js';
+import { Label, type MessageKind, TaskRef, TERMINAL_STATUSES } from './schemas.js';
 import { blockersOf, resolveTaskRow, SATISFIED_STATUSES } from './task-read.js';
 
 /** The fields that end a claim: no owner, no lease, no pending hand-off. */

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { joinTeam, listTeammates, setSummary, whoami } from '../../server/ops/agents.js';
+import { joinTeam, setSummary } from '../../server/ops/agents.js';
 import {
   ackMessages,
   broadcast,
@@ -8,6 +8,7 @@ import {
   sendMessage,
   unreadCount,
 } from '../../server/ops/messages.js';
+import { listTeammates, whoami } from '../../server/ops/presence.js';
 import { createWorld, rejects, type TestWorld } from '../helpers/ctx.js';
 
 let w: TestWorld;

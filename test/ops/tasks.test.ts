@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { touchActivity } from '../../server/ops/agents.js';
 import type { Agent } from '../../server/ops/mappers.js';
 import { checkMessages } from '../../server/ops/messages.js';
+import { touchActivity } from '../../server/ops/presence.js';
 import { requestReview } from '../../server/ops/reviews.js';
 import {
   cancelTask,

@@ -4,9 +4,10 @@
  * error fragments with the operations' messages, CSRF, escaping, filters and paging, SSE.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { findAgent, touchActivity } from '../../server/ops/agents.js';
+import { findAgent } from '../../server/ops/agents.js';
 import { createCtx } from '../../server/ops/context.js';
 import { sendMessage } from '../../server/ops/messages.js';
+import { touchActivity } from '../../server/ops/presence.js';
 import { listReviews, requestReview, submitReview } from '../../server/ops/reviews.js';
 import { startSession } from '../../server/ops/sessions.js';
 import { cancelTask, claimTask, completeTask, createTask, getTask } from '../../server/ops/tasks.js';

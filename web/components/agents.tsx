@@ -1,7 +1,7 @@
 /** The agents roster: presence, kind and role, summary, tasks held, reviews waiting, unread, reach and live sessions. */
 import type { FC } from 'hono/jsx';
-import type { Teammate } from '../../server/ops/agents.js';
 import type { RosterEntry } from '../../server/ops/board.js';
+import type { Teammate } from '../../server/ops/presence.js';
 import { Ago, Badge, teamUrl } from './common.js';
 
 const REACH: Record<Teammate['reachable'], string> = {

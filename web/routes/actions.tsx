@@ -13,8 +13,8 @@
  */
 import { type Context, Hono } from 'hono';
 import type { AppDeps } from '../../server/deps.js';
-import { touchActivity } from '../../server/ops/agents.js';
 import { sendMessage } from '../../server/ops/messages.js';
+import { touchActivity } from '../../server/ops/presence.js';
 import { submitReview } from '../../server/ops/reviews.js';
 import { cancelTask, commentOnTask, createTask, delegateTask, releaseTask } from '../../server/ops/tasks.js';
 import { Notice, teamUrl } from '../components/common.js';
