@@ -3,8 +3,8 @@
  * these lines may change between versions.
  */
 
-import type { Agent, InboxMessage, Message, Review, Task, TaskEvent } from '../server/ops/mappers.js';
 import type { SendResult } from '../server/ops/messages.js';
+import type { Agent, InboxMessage, Message, Review, Task, TaskEvent } from '../server/ops/model.js';
 import type { Teammate } from '../server/ops/presence.js';
 import { ago } from '../server/text-format.js';
 

@@ -14,7 +14,7 @@ import type { AppDeps } from '../server/deps.js';
 import { baseCtx } from '../server/identity.js';
 import type { Ctx } from '../server/ops/context.js';
 import { getMessage, markDelivered } from '../server/ops/delivery.js';
-import type { Message } from '../server/ops/mappers.js';
+import type { Message } from '../server/ops/model.js';
 import { formatMessage } from '../server/text-format.js';
 import { INBOX_URI } from './resources.js';
 import type { SessionState } from './session-state.js';

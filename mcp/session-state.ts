@@ -1,5 +1,5 @@
 /** The state of one MCP session, shared by its server (mcp/server.ts), its transport (mcp/route.ts) and push. */
-import type { Agent } from '../server/ops/mappers.js';
+import type { Agent } from '../server/ops/model.js';
 import type { ToolProfile } from './tools/index.js';
 
 /** Mutable per-session state shared by the server and its transport. */

@@ -9,10 +9,12 @@ import { apiRoutes } from './api/index.js';
 import type { AppDeps } from './deps.js';
 import { DomainError } from './errors.js';
 import { errorResponse } from './http-errors.js';
+import { baseCtx } from './identity.js';
 import { jsonGuard, sizeGuard } from './middleware/body.js';
 import { createDrain, type Drain } from './middleware/drain.js';
 import { originGuard } from './middleware/origin.js';
 import { createGuards, type Guards } from './ops/guards.js';
+import { createWaiterRegistry } from './ops/waiters.js';
 
 export interface SwitchboardApp {
   app: Hono;
@@ -26,7 +28,9 @@ export interface SwitchboardApp {
 }
 
 export function createApp(input: AppDeps): SwitchboardApp {
-  const deps: AppDeps = { ...input, guards: input.guards ?? createGuards() };
+  const guards = input.guards ?? createGuards();
+  const deps: AppDeps = { ...input, guards };
+  guards.waiters ??= createWaiterRegistry(baseCtx(deps));
   const app = new Hono();
   const drain = createDrain(deps);
   // Before any route: shutdown drain, Host/Origin checks, request size, JSON-only bodies.

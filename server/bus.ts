@@ -3,7 +3,7 @@
  * commits; the MCP push, waiting tool calls and the board's live stream listen. Announcements
  * are best-effort: the database is the truth, so a listener that misses one loses nothing.
  */
-import type { Message } from './ops/mappers.js';
+import type { Message } from './ops/model.js';
 
 export type BusEvent =
   | {

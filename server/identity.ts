@@ -8,7 +8,7 @@ import type { AppDeps } from './deps.js';
 import { DomainError } from './errors.js';
 import { findAgent, upsertAgent } from './ops/agents.js';
 import { type Ctx, createCtx } from './ops/context.js';
-import type { Agent } from './ops/mappers.js';
+import type { Agent } from './ops/model.js';
 import { AgentName, TeamName } from './ops/schemas.js';
 import { authenticateToken } from './ops/tokens.js';
 

@@ -13,7 +13,7 @@ import { baseCtx, ctxFor } from '../server/identity.js';
 import { findAgent, upsertAgent } from '../server/ops/agents.js';
 import { teamByName } from '../server/ops/board.js';
 import type { Ctx } from '../server/ops/context.js';
-import type { Agent } from '../server/ops/mappers.js';
+import type { Agent } from '../server/ops/model.js';
 import { AgentName } from '../server/ops/schemas.js';
 import { authenticateToken } from '../server/ops/tokens.js';
 

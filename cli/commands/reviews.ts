@@ -1,6 +1,6 @@
 /** `switchboard review …`: request, list, approve, request changes on and pass on reviews. */
 import { type Command, Option } from 'commander';
-import type { Review, Task } from '../../server/ops/mappers.js';
+import type { Review, Task } from '../../server/ops/model.js';
 import type { TaskDetail } from '../../server/ops/tasks.js';
 import { type ApiClient, apiAction, messageText, wholeNumber, withApiOptions } from '../client.js';
 import { reviewLine, taskLine } from '../format.js';

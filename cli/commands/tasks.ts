@@ -4,7 +4,7 @@
  * A task reference is its number (12 or #12) or its id.
  */
 import { type Command, Option } from 'commander';
-import type { Message, Task } from '../../server/ops/mappers.js';
+import type { Message, Task } from '../../server/ops/model.js';
 import type { TaskDetail } from '../../server/ops/tasks.js';
 import { apiAction, messageText, wholeNumber, withApiOptions } from '../client.js';
 import { eventLine, indent, reviewLine, messageText as showMessage, taskLine, taskText } from '../format.js';

@@ -1,6 +1,6 @@
 /** `switchboard join | whoami | summary | teammates`: who is on the team, over the JSON API. */
 import type { Command } from 'commander';
-import type { Agent } from '../../server/ops/mappers.js';
+import type { Agent } from '../../server/ops/model.js';
 import type { Teammate } from '../../server/ops/presence.js';
 import { apiAction, withApiOptions } from '../client.js';
 import { agentText, teammateLine } from '../format.js';

@@ -1,5 +1,5 @@
 /** MCP tools for reviews (`review_*`). */
-import type { Review, Task } from '../../server/ops/mappers.js';
+import type { Review, Task } from '../../server/ops/model.js';
 import {
   ListReviews,
   listReviews,

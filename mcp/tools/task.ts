@@ -1,7 +1,7 @@
 /** MCP tools for tasks (`task_*`). */
 
 import type { Ctx } from '../../server/ops/context.js';
-import type { Message, Task } from '../../server/ops/mappers.js';
+import type { Message, Task } from '../../server/ops/model.js';
 import {
   CancelTask,
   ClaimTask,

@@ -8,7 +8,7 @@ import type { AgentRow } from '../db/schema.js';
 import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
 import { type Ctx, requireActor, withTx } from './context.js';
-import { type Agent, toAgent } from './mappers.js';
+import { type Agent, toAgent } from './model.js';
 import { AgentKind, AgentName, parseInput, ShortText, TeamName } from './schemas.js';
 
 export const JoinTeam = z.strictObject({

@@ -7,7 +7,7 @@ import { sql } from 'kysely';
 import { z } from 'zod';
 import { agentNames } from './agents.js';
 import { type Ctx, requireActor } from './context.js';
-import { isoOrNull, type Review, type Task } from './mappers.js';
+import { isoOrNull, type Review, type Task } from './model.js';
 import { AgentName, Label, parseInput, type TaskStatus } from './schemas.js';
 import { loadTasks } from './task-read.js';
 

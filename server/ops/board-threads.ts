@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { agentNames } from './agents.js';
 import { type Ctx, isPrivileged, requireActor } from './context.js';
-import { iso, type TaskSummary, type Thread, toThread } from './mappers.js';
+import { iso, type TaskSummary, type Thread, toThread } from './model.js';
 import { parseInput, type TaskStatus } from './schemas.js';
 
 /** A thread as the team's thread list shows it. */

@@ -8,7 +8,7 @@ import { z } from 'zod';
 import { DomainError } from '../errors.js';
 import { agentNames } from './agents.js';
 import { type Ctx, requireActor } from './context.js';
-import { type Presence, type Review, type TaskSummary, toReview } from './mappers.js';
+import { type Presence, type Review, type TaskSummary, toReview } from './model.js';
 import { presenceOf, rosterOf, type Teammate } from './presence.js';
 import { parseInput, type TaskStatus } from './schemas.js';
 import { toSummary } from './task-read.js';

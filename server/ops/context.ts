@@ -8,7 +8,7 @@ import type { Bus, BusEvent } from '../bus.js';
 import type { Database } from '../db/schema.js';
 import { DomainError } from '../errors.js';
 import type { Guards } from './guards.js';
-import type { Agent } from './mappers.js';
+import type { Agent } from './model.js';
 
 /** Configurable limits enforced by operations. Sizes in characters, durations in ms. */
 export interface Limits {

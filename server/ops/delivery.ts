@@ -5,13 +5,14 @@
  * no timer polls the database and no transaction is held while waiting.
  */
 import { z } from 'zod';
-import type { Bus, BusEvent } from '../bus.js';
 import { type Ctx, requireActor } from './context.js';
-import { type InboxMessage, type Message, type TaskSummary, toMessage } from './mappers.js';
+import type { Waiter, WaiterRegistry } from './guards.js';
 import { checkMessages } from './messages.js';
+import { type InboxMessage, type Message, type TaskSummary, toMessage } from './model.js';
 import { touchActivity } from './presence.js';
 import { parseInput, type TaskStatus, TERMINAL_STATUSES } from './schemas.js';
-import { Labels, notBlocked } from './task-support.js';
+import { Labels } from './task-support.js';
+import { createWaiterRegistry, READY_TO_CLAIM } from './waiters.js';
 
 /** Longest wait one call may ask for (s): clients' tool-call timeouts are often 60 s or more. */
 export const MAX_WAIT_SECONDS = 300;
@@ -34,11 +35,7 @@ export const WaitForMessages = z.strictObject({
 });
 export type WaitForMessages = z.infer<typeof WaitForMessages>;
 
-/** What a notice of claimable work says in `event`. */
-export const READY_TO_CLAIM = 'ready to claim';
-
-/** The task events after which a task may have become claimable. */
-const READY_CAUSES = new Set(['created', 'unblocked', 'released', 'lease_expired', 'delegated']);
+export { READY_TO_CLAIM };
 
 /**
  * A change to a task the waiting agent holds (owns, is assigned, or is offered), or work it
@@ -89,7 +86,8 @@ export async function waitForMessages(ctx: Ctx, input: unknown, hooks: WaitHooks
   const me = requireActor(ctx);
   const started = ctx.now();
   const timeoutMs = p.timeout * 1000;
-  const registry = registryFor(ctx);
+  const own = ctx.guards?.waiters ? null : createWaiterRegistry({ ...ctx, actor: null });
+  const registry = ctx.guards?.waiters ?? (own as WaiterRegistry);
   const waiter: Waiter = {
     agentId: me.id,
     teamId: me.teamId,
@@ -156,104 +154,9 @@ export async function waitForMessages(ctx: Ctx, input: unknown, hooks: WaitHooks
     }
   } finally {
     registry.delete(waiter);
+    own?.close();
     for (const t of timers) clearTimeout(t);
   }
-}
-
-interface Waiter {
-  agentId: string;
-  teamId: string;
-  /** Claimable work must carry all of these to count. */
-  labels: string[];
-  thread: string | null;
-  /** Ids of tasks the agent held when it began waiting, plus those it has been seen holding since; null: not watching tasks. */
-  tasks: Set<string> | null;
-  events: { taskId: string; event: string; cause: string | null; actorId: string | null }[];
-  wake: () => void;
-}
-
-interface Registry {
-  /** Resolves when the task lookups started so far have finished. */
-  settled: () => Promise<void>;
-  add: (w: Waiter) => void;
-  delete: (w: Waiter) => void;
-}
-
-const registries = new WeakMap<Bus, Registry>();
-
-/** The one waiter registry of a bus, subscribed once however many agents wait. */
-function registryFor(ctx: Ctx): Registry {
-  const found = registries.get(ctx.bus);
-  if (found) return found;
-  const byAgent = new Map<string, Set<Waiter>>();
-  let taskWatchers = 0;
-  /** Task lookups under way; a waiter woken by mail lets them finish so it returns both. */
-  const inflight = new Set<Promise<void>>();
-  const lookupCtx: Ctx = { ...ctx, actor: null };
-
-  const onTask = async (e: Extract<BusEvent, { type: 'task.changed' }>) => {
-    const [holders, ready] = await Promise.all([
-      taskHolders(lookupCtx, e.taskId),
-      READY_CAUSES.has(e.event) ? claimable(lookupCtx, e.taskId) : null,
-    ]);
-    for (const [agentId, set] of byAgent) {
-      if (agentId === e.actorId) continue;
-      const holds = holders.has(agentId);
-      for (const w of set) {
-        if (!w.tasks) continue;
-        const mayClaim =
-          ready !== null &&
-          w.teamId === ready.teamId &&
-          (ready.assigneeId === null || ready.assigneeId === agentId) &&
-          w.labels.every((l) => ready.labels.has(l));
-        if (mayClaim) {
-          w.events.push({ taskId: e.taskId, event: READY_TO_CLAIM, cause: e.event, actorId: e.actorId });
-        } else if (holds || w.tasks.has(e.taskId)) {
-          w.tasks.add(e.taskId);
-          w.events.push({ taskId: e.taskId, event: e.event, cause: null, actorId: e.actorId });
-        } else continue;
-        w.wake();
-      }
-    }
-  };
-
-  ctx.bus.subscribe((e) => {
-    if (e.type === 'message.created') {
-      for (const id of e.recipientIds) {
-        const set = byAgent.get(id);
-        if (!set) continue;
-        for (const w of set) if (w.thread === null || w.thread === e.threadId) w.wake();
-      }
-    } else if (e.type === 'task.changed' && taskWatchers > 0) {
-      const looking: Promise<void> = onTask(e)
-        .catch(() => {})
-        .finally(() => inflight.delete(looking));
-      inflight.add(looking);
-    }
-  });
-  const registry: Registry = {
-    settled: async () => {
-      await Promise.all(inflight);
-    },
-    add: (w) => {
-      let set = byAgent.get(w.agentId);
-      if (!set) {
-        set = new Set();
-        byAgent.set(w.agentId, set);
-      }
-      set.add(w);
-      if (w.tasks) taskWatchers += 1;
-    },
-    delete: (w) => {
-      const set = byAgent.get(w.agentId);
-      if (set?.delete(w)) {
-        if (w.tasks) taskWatchers -= 1;
-        if (set.size === 0) byAgent.delete(w.agentId);
-      }
-    },
-  };
-  registries.set(ctx.bus, registry);
-  return registry;
 }
 
 /** Ids of the unfinished tasks an agent owns, is assigned, or is offered. */
@@ -267,37 +170,6 @@ export async function heldTaskIds(ctx: Ctx, agentId: string): Promise<string[]> 
     .where('status', 'not in', TERMINAL_STATUSES)
     .execute();
   return rows.map((r) => r.id);
-}
-
-/** The agents holding a task now: owner, assignee, hand-off target. */
-async function taskHolders(ctx: Ctx, taskId: string): Promise<Set<string>> {
-  const r = await ctx.db
-    .selectFrom('tasks')
-    .select(['owner_id', 'assignee_id', 'handoff_to_id'])
-    .where('id', '=', taskId)
-    .executeTakeFirst();
-  return new Set([r?.owner_id, r?.assignee_id, r?.handoff_to_id].filter((x): x is string => !!x));
-}
-
-/**
- * A task that anyone it is not reserved for someone else may claim now (open, unowned, no
- * unfinished dependency): its team, assignee and labels; null when it is not claimable.
- */
-async function claimable(
-  ctx: Ctx,
-  taskId: string,
-): Promise<{ teamId: string; assigneeId: string | null; labels: Set<string> } | null> {
-  const row = await ctx.db
-    .selectFrom('tasks')
-    .select(['team_id', 'assignee_id'])
-    .where('id', '=', taskId)
-    .where('status', '=', 'open')
-    .where('owner_id', 'is', null)
-    .where(notBlocked)
-    .executeTakeFirst();
-  if (!row) return null;
-  const labels = await ctx.db.selectFrom('task_labels').select('label').where('task_id', '=', taskId).execute();
-  return { teamId: row.team_id, assigneeId: row.assignee_id, labels: new Set(labels.map((l) => l.label)) };
 }
 
 async function describeTaskEvents(ctx: Ctx, events: Waiter['events']): Promise<TaskNotice[]> {

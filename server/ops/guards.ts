@@ -26,11 +26,43 @@ export interface Guards {
   sessions: Map<string, Set<SessionHold>>;
   /** Aborted when the server starts shutting down: waiting calls return at once. */
   shutdown: AbortController;
+  /** When each agent's activity was last written (ms), to write it at most once per ACTIVITY_WRITE_MS. */
+  activity: Map<string, number>;
+  /** The app's waiting calls; `createApp` sets it (server/ops/waiters.ts). */
+  waiters?: WaiterRegistry;
 }
 
+/** Fresh per-app state; `createApp` adds the waiter registry, which needs the app's database and bus. */
 export function createGuards(): Guards {
-  return { sendBuckets: new Map(), waits: new Map(), sessions: new Map(), shutdown: new AbortController() };
+  return {
+    sendBuckets: new Map(),
+    waits: new Map(),
+    sessions: new Map(),
+    shutdown: new AbortController(),
+    activity: new Map(),
+  };
 }
 
 /** The register key of an agent: `team/name`. */
 export const agentKey = (team: string, name: string) => `${team}/${name}`;
+
+/** One waiting call (server/ops/delivery.ts `waitForMessages`). */
+export interface Waiter {
+  agentId: string;
+  teamId: string;
+  /** Claimable work must carry all of these to count. */
+  labels: string[];
+  thread: string | null;
+  /** Ids of tasks the agent held when it began waiting, plus those it has been seen holding since; null: not watching tasks. */
+  tasks: Set<string> | null;
+  events: { taskId: string; event: string; cause: string | null; actorId: string | null }[];
+  wake: () => void;
+}
+
+/** The waiting calls of one app, woken by its bus (server/ops/waiters.ts). */
+export interface WaiterRegistry {
+  /** Resolves when the task lookups started so far have finished. */
+  settled: () => Promise<void>;
+  add: (w: Waiter) => void;
+  delete: (w: Waiter) => void;
+}

@@ -5,7 +5,7 @@
 import { z } from 'zod';
 import { DomainError } from '../errors.js';
 import { type Ctx, requireActor, withTx } from './context.js';
-import { type InboxMessage, isoOrNull, toMessage } from './mappers.js';
+import { type InboxMessage, isoOrNull, toMessage } from './model.js';
 import { parseInput } from './schemas.js';
 
 export const CheckMessages = z.strictObject({

@@ -1,7 +1,7 @@
 import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
 import type { Ctx } from './context.js';
-import { type Message, toMessage } from './mappers.js';
+import { type Message, toMessage } from './model.js';
 import type { MessageKind, Priority } from './schemas.js';
 
 export interface PostMessage {

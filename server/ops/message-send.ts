@@ -8,7 +8,7 @@ import { DomainError } from '../errors.js';
 import { unknownTeammate } from './agents.js';
 import { type Ctx, requireActor, withTx } from './context.js';
 import { checkBodySize, postMessage } from './mailbox.js';
-import { type Agent, type Message, type Presence, toMessage } from './mappers.js';
+import { type Agent, type Message, type Presence, toMessage } from './model.js';
 import { presenceOf, RECENT_MS } from './presence.js';
 import { chargeSend } from './rate-limit.js';
 import { BodyText, IdempotencyKey, MessageKind, Priority, parseInput, ShortText } from './schemas.js';

@@ -5,8 +5,8 @@
  */
 import { z } from 'zod';
 import { type Ctx, requireActor } from './context.js';
-import type { Review, Task } from './mappers.js';
 import { unreadCount } from './messages.js';
+import type { Review, Task } from './model.js';
 import { listReviews } from './reviews.js';
 import { parseInput } from './schemas.js';
 import { loadTasks } from './task-read.js';

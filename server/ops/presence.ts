@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import { DomainError } from '../errors.js';
 import { type Ctx, requireActor } from './context.js';
-import { type Agent, type Presence, type Reachability, toAgent } from './mappers.js';
+import { type Agent, type Presence, type Reachability, toAgent } from './model.js';
 import { parseInput } from './schemas.js';
 
 /** An agent with no activity for this long is `idle` even with a live session (ms). */
@@ -129,8 +129,6 @@ export async function whoami(ctx: Ctx, input: unknown = {}): Promise<Teammate> {
 
 /** Least time between two writes of one agent's activity (ms): presence and leases need no finer grain. */
 export const ACTIVITY_WRITE_MS = 1_000;
-/** When each agent's activity was last written, per app (keyed by its bus). */
-const lastWritten = new WeakMap<object, Map<string, number>>();
 
 /**
  * Records activity by the actor: refreshes `last_seen_at` and renews the lease on every task
@@ -147,19 +145,17 @@ export async function touchActivity(ctx: Ctx, opts: { loaded?: boolean } = {}): 
   const now = ctx.now();
   // A busy agent's activity is written at most once per ACTIVITY_WRITE_MS (each write is a
   // commit); in between, the call only reads the agent back.
-  let written = lastWritten.get(ctx.bus);
-  if (!written) {
-    written = new Map();
-    lastWritten.set(ctx.bus, written);
-  }
-  const last = written.get(me.id);
+  const written = ctx.guards?.activity;
+  const last = written?.get(me.id);
   if (last !== undefined && now >= last && now - last < ACTIVITY_WRITE_MS) {
     if (opts.loaded) return me;
     const fresh = await ctx.db.selectFrom('agents').selectAll().where('id', '=', me.id).executeTakeFirst();
     return fresh ? toAgent(fresh, me.team) : null;
   }
-  if (written.size >= 10_000) written.clear();
-  written.set(me.id, now);
+  if (written) {
+    if (written.size >= 10_000) written.clear();
+    written.set(me.id, now);
+  }
   const row = await ctx.db
     .updateTable('agents')
     .set({ last_seen_at: now })

@@ -7,7 +7,7 @@ import type { TaskRow } from '../db/schema.js';
 import { DomainError } from '../errors.js';
 import { systemAgent } from './agents.js';
 import { type Ctx, requireActor, withTx } from './context.js';
-import { type Agent, isoOrNull, type Task } from './mappers.js';
+import { type Agent, isoOrNull, type Task } from './model.js';
 import { keyHints, parseInput, ShortText, TaskRef, type TaskStatus, TERMINAL_STATUSES } from './schemas.js';
 import { blockersOf, describeTasks, loadTask, resolveTaskRow } from './task-read.js';
 import {

@@ -2,8 +2,8 @@
 import { z } from 'zod';
 import { DomainError } from '../errors.js';
 import { type Ctx, isPrivileged, requireActor, withTx } from './context.js';
-import type { Task } from './mappers.js';
 import { checkBodySize } from './messages.js';
+import type { Task } from './model.js';
 import { BodyText, keyHints, parseInput, ShortText, TaskRef, type TaskStatus, TERMINAL_STATUSES } from './schemas.js';
 import { blockersOf, describeTasks, loadTask, resolveTaskRow } from './task-read.js';
 import {

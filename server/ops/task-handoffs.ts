@@ -6,8 +6,8 @@ import { z } from 'zod';
 import { DomainError } from '../errors.js';
 import { resolveTeammate } from './agents.js';
 import { type Ctx, isPrivileged, requireActor, withTx } from './context.js';
-import type { Task } from './mappers.js';
 import { checkBodySize } from './messages.js';
+import type { Task } from './model.js';
 import { BodyText, parseInput, ShortText, TaskRef } from './schemas.js';
 import { loadTask, resolveTaskRow } from './task-read.js';
 import {

@@ -7,7 +7,7 @@ import type { TaskRow } from '../db/schema.js';
 import { DomainError } from '../errors.js';
 import { agentNames } from './agents.js';
 import type { Ctx } from './context.js';
-import { iso, isoOrNull, type Task, type TaskSummary } from './mappers.js';
+import { iso, isoOrNull, type Task, type TaskSummary } from './model.js';
 import type { TaskStatus } from './schemas.js';
 
 /**

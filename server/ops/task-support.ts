@@ -8,8 +8,8 @@ import type { Database, TaskRow } from '../db/schema.js';
 import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
 import { type Ctx, isPrivileged, requireActor } from './context.js';
-import type { Message } from './mappers.js';
 import { postMessage } from './messages.js';
+import type { Message } from './model.js';
 import { Label, type MessageKind, TaskRef, TERMINAL_STATUSES } from './schemas.js';
 import { blockersOf, resolveTaskRow, SATISFIED_STATUSES } from './task-read.js';
 

@@ -12,9 +12,9 @@ import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
 import { agentNames, resolveTeammate } from './agents.js';
 import { type Ctx, isPrivileged, requireActor, withTx } from './context.js';
-import type { Message, Review, Task, TaskEvent, TaskSummary } from './mappers.js';
-import { toReview, toTaskEvent } from './mappers.js';
 import { checkBodySize, createThread, threadTail } from './messages.js';
+import type { Message, Review, Task, TaskEvent, TaskSummary } from './model.js';
+import { toReview, toTaskEvent } from './model.js';
 import {
   BodyText,
   Cursor,

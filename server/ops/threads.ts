@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
 import { type Ctx, isPrivileged, requireActor } from './context.js';
-import { type Message, type Thread, toMessage, toThread } from './mappers.js';
+import { type Message, type Thread, toMessage, toThread } from './model.js';
 import { parseInput } from './schemas.js';
 
 /** Creates a thread and returns its id. */

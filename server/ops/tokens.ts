@@ -9,7 +9,7 @@ import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
 import { ensureTeam, getAgentById, upsertAgent } from './agents.js';
 import { type Ctx, withTx } from './context.js';
-import { type Agent, iso, isoOrNull } from './mappers.js';
+import { type Agent, iso, isoOrNull } from './model.js';
 import { AgentName, parseInput, ShortText, TeamName } from './schemas.js';
 
 export const MintToken = z.strictObject({

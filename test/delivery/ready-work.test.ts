@@ -4,8 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type WaitResult, waitForMessages } from '../../server/ops/delivery.js';
-import type { Agent } from '../../server/ops/mappers.js';
 import { checkMessages } from '../../server/ops/messages.js';
+import type { Agent } from '../../server/ops/model.js';
 import { claimTask, createTask, delegateTask, expireLeases, releaseTask } from '../../server/ops/tasks.js';
 import { createWorld, type TestWorld } from '../helpers/ctx.js';
 

@@ -10,7 +10,7 @@ import type { OpenedDb } from '../../server/db/open.js';
 import { DomainError } from '../../server/errors.js';
 import { upsertAgent } from '../../server/ops/agents.js';
 import { type Ctx, createCtx, type Limits } from '../../server/ops/context.js';
-import type { Agent } from '../../server/ops/mappers.js';
+import type { Agent } from '../../server/ops/model.js';
 import type { AgentKind } from '../../server/ops/schemas.js';
 import { openTestPostgres } from './pg.js';
 

@@ -15,7 +15,7 @@ import { newId } from '../../server/ids.js';
 import { upsertAgent } from '../../server/ops/agents.js';
 import { createCtx } from '../../server/ops/context.js';
 import { createGuards } from '../../server/ops/guards.js';
-import type { Agent } from '../../server/ops/mappers.js';
+import type { Agent } from '../../server/ops/model.js';
 import { startSession, updateSession } from '../../server/ops/sessions.js';
 import { withData } from './server.js';
 

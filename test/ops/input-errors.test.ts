@@ -4,8 +4,8 @@
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { suggestKey } from '../../server/errors.js';
-import type { Agent } from '../../server/ops/mappers.js';
 import { ackMessages, readThread, sendMessage, unreadCount } from '../../server/ops/messages.js';
+import type { Agent } from '../../server/ops/model.js';
 import { submitReview } from '../../server/ops/reviews.js';
 import {
   claimTask,

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Agent } from '../../server/ops/mappers.js';
 import { checkMessages, sendMessage } from '../../server/ops/messages.js';
+import type { Agent } from '../../server/ops/model.js';
 import { getPlate } from '../../server/ops/plate.js';
 import { requestReview, submitReview } from '../../server/ops/reviews.js';
 import { claimTask, createTask, handoffTask, respondHandoff } from '../../server/ops/tasks.js';

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Agent, Task } from '../../server/ops/mappers.js';
 import { checkMessages } from '../../server/ops/messages.js';
+import type { Agent, Task } from '../../server/ops/model.js';
 import { listReviews, reassignReview, requestReview, submitReview } from '../../server/ops/reviews.js';
 import { claimTask, completeTask, createTask, getTask, updateTask } from '../../server/ops/tasks.js';
 import { createWorld, rejects, type TestWorld } from '../helpers/ctx.js';

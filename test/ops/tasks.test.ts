@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { Agent } from '../../server/ops/mappers.js';
 import { checkMessages } from '../../server/ops/messages.js';
+import type { Agent } from '../../server/ops/model.js';
 import { touchActivity } from '../../server/ops/presence.js';
 import { requestReview } from '../../server/ops/reviews.js';
 import {

@@ -16,8 +16,8 @@ import { type OpenedDatabase, openMemoryDatabase } from '../../server/db/connect
 import type { AppDeps } from '../../server/deps.js';
 import { upsertAgent } from '../../server/ops/agents.js';
 import { type Ctx, createCtx, type Limits } from '../../server/ops/context.js';
-import type { Agent } from '../../server/ops/mappers.js';
 import { sendMessage } from '../../server/ops/messages.js';
+import type { Agent } from '../../server/ops/model.js';
 import { requestReview } from '../../server/ops/reviews.js';
 import { claimTask, createTask, handoffTask } from '../../server/ops/tasks.js';
 import { mintToken, revokeToken } from '../../server/ops/tokens.js';

@@ -9,7 +9,7 @@ import { type OpenedDatabase, openMemoryDatabase } from '../../server/db/connect
 import type { AppDeps } from '../../server/deps.js';
 import { upsertAgent } from '../../server/ops/agents.js';
 import { createCtx } from '../../server/ops/context.js';
-import type { Agent } from '../../server/ops/mappers.js';
+import type { Agent } from '../../server/ops/model.js';
 import type { AgentKind } from '../../server/ops/schemas.js';
 
 export const ORIGIN = 'http://127.0.0.1:7800';

@@ -4,7 +4,7 @@
  */
 import type { FC } from 'hono/jsx';
 import type { QueuedReview } from '../../server/ops/board.js';
-import type { Review } from '../../server/ops/mappers.js';
+import type { Review } from '../../server/ops/model.js';
 import { Ago, Badge, Csrf, duration, FormStatus, Markdown, teamUrl } from './common.js';
 
 /** One review of a task: status, who asked whom, the verdict, and the verdict form while pending. */

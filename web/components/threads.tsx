@@ -1,8 +1,8 @@
 /** The team's threads, newest first; one thread; and the form to message a teammate, a role or everyone. */
 import type { FC } from 'hono/jsx';
 import type { ThreadListItem } from '../../server/ops/board-threads.js';
-import type { Message } from '../../server/ops/mappers.js';
 import type { ThreadView } from '../../server/ops/messages.js';
+import type { Message } from '../../server/ops/model.js';
 import { Ago, Badge, Csrf, FormStatus, Markdown, teamUrl } from './common.js';
 
 /** One message of a thread: sender, time, kind, and the body rendered from Markdown. */

@@ -1,5 +1,5 @@
 /**
- * Domain objects returned by operations, and one mapper per table from rows to them.
+ * The domain model: the objects operations return, and one mapper per table from rows to them.
  * Times leave the database as UTC ms and reach callers as ISO-8601 strings; agents are
  * named by name (unique in their team), not by id, wherever a person or model reads them.
  */
