@@ -1,7 +1,7 @@
 /**
  * One row of the MCP tool table: the tool is data (name, title, description for a model,
  * input schema taken from the operation, annotations) plus the operation it calls and the
- * short text that accompanies its `structuredContent`.
+ * text the model reads of its result (mcp/results.ts).
  */
 import type { ToolAnnotations } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';

@@ -48,7 +48,7 @@ export function registerReviewCommands(program: Command): void {
     );
 
   sub('approve', 'approve a review (the task is done)')
-    .argument('<review>', 'review id')
+    .argument('<review>', 'the task under review (#12 or 12), or a review id')
     .option('-m, --comments <text>', 'comments')
     .action(
       apiAction(async (client, o, id: string) => {
@@ -61,7 +61,7 @@ export function registerReviewCommands(program: Command): void {
     );
 
   sub('changes', 'request changes (the task goes back to its owner); comments from -m or stdin')
-    .argument('<review>', 'review id')
+    .argument('<review>', 'the task under review (#12 or 12), or a review id')
     .option('-m, --comments <text>', 'what to change (required)')
     .action(
       apiAction(async (client, o, id: string) => {
@@ -75,7 +75,7 @@ export function registerReviewCommands(program: Command): void {
     );
 
   sub('reassign', 'pass a pending review on to another teammate or role')
-    .argument('<review>', 'review id')
+    .argument('<review>', 'the task under review (#12 or 12), or a review id')
     .argument('<to>', 'teammate name or role:NAME')
     .option('-m, --note <text>', 'note for the new reviewer')
     .action(

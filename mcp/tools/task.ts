@@ -81,7 +81,13 @@ export const taskTools = [
     annotations: WRITE,
     run: (ctx, args) => createTask(ctx, args),
     text: (t: Task) =>
-      `Created ${taskLine(t)}.${t.assignee ? ` ${t.assignee} was told; they claim it.` : ` Next: task_claim {task: "#${t.number}"} to take it yourself, or leave it for the team.`}`,
+      `Created ${taskLine(t)}.${
+        t.blocked
+          ? ` It waits for ${t.blockedBy.map((b) => `#${b.number}`).join(', ')}; whoever is waiting is told when it is ready.`
+          : t.assignee
+            ? ` ${t.assignee} was told; they claim it.`
+            : ` Next: task_claim {task: "#${t.number}"} to take it yourself, or leave it for the team.`
+      }`,
   }),
   defineTool({
     name: 'task_list',

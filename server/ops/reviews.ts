@@ -173,7 +173,7 @@ export async function requestReview(ctx: Ctx, input: unknown): Promise<Review> {
     await notifyTask(
       tx,
       moved,
-      `${me.name} asks ${who.label === 'anyone' ? 'for a review' : `${who.label} for a review`} of ${ref(moved)} (review ${row.id}). Submit with review_submit.${
+      `${me.name} asks ${who.label === 'anyone' ? 'for a review' : `${who.label} for a review`} of ${ref(moved)}. Submit with review_submit {review: "#${moved.number}", verdict}.${
         p.note ? `\n\n${p.note}` : ''
       }`,
       who.notify,
@@ -252,7 +252,7 @@ export async function submitReview(ctx: Ctx, input: unknown): Promise<{ review: 
         'forbidden',
         me.id === task.owner_id
           ? 'you own this task and cannot review it'
-          : `only ${who} can submit review ${review.id}`,
+          : `only ${who} can submit the review of ${ref(task)}`,
       );
     }
     if (review.status !== 'pending') {
@@ -339,7 +339,7 @@ export async function reassignReview(ctx: Ctx, input: unknown): Promise<Review> 
     const allowed =
       review.requested_by === me.id || (me.id !== task.owner_id && maySubmit(tx, me, review, task.owner_id));
     if (!allowed)
-      throw new DomainError('forbidden', `only the reviewer or the requester can pass review ${review.id} on`);
+      throw new DomainError('forbidden', `only the reviewer or the requester can pass the review of ${ref(task)} on`);
     if (review.status !== 'pending') {
       throw new DomainError('conflict', `review ${review.id} is already ${review.status}`);
     }
@@ -356,7 +356,7 @@ export async function reassignReview(ctx: Ctx, input: unknown): Promise<Review> 
     await notifyTask(
       tx,
       task,
-      `${me.name} passed the review of ${ref(task)} (review ${review.id}) to ${who.label}.${p.note ? `\n\n${p.note}` : ''}`,
+      `${me.name} passed the review of ${ref(task)} to ${who.label}.${p.note ? `\n\n${p.note}` : ''}`,
       [...who.notify, review.requested_by],
       'review',
     );

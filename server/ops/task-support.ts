@@ -93,14 +93,7 @@ export async function teamMemberIds(ctx: Ctx, teamId: string): Promise<string[]>
 
 export const ref = (t: Pick<TaskRow, 'number' | 'title'>) => `#${t.number} "${t.title}"`;
 
-/** A duration as a model reads it: `40 s`, `25 min`, `2 h 5 min` (negative counts as 0). */
-export function formatSpan(ms: number): string {
-  const s = Math.max(0, Math.round(ms / 1000));
-  if (s < 60) return `${s} s`;
-  const min = Math.round(s / 60);
-  if (min < 60) return `${min} min`;
-  return min % 60 ? `${Math.floor(min / 60)} h ${min % 60} min` : `${min / 60} h`;
-}
+export { formatSpan } from '../text-format.js';
 
 /** A condition: the task has no dependency that is not yet done or cancelled. */
 export function notBlocked(eb: ExpressionBuilder<Database, 'tasks'>) {
