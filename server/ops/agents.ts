@@ -191,6 +191,7 @@ export const SetSummary = z.strictObject({
   role: ShortText(60).optional().describe('change your role'),
   branch: ShortText(200).optional(),
 });
+export type SetSummary = z.infer<typeof SetSummary>;
 
 /** Sets the caller's summary (and optionally role, branch). Returns the updated agent. */
 export async function setSummary(ctx: Ctx, input: unknown): Promise<Agent> {

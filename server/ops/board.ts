@@ -8,9 +8,9 @@ import { z } from 'zod';
 import { DomainError } from '../errors.js';
 import { agentNames } from './agents.js';
 import { type Ctx, requireActor } from './context.js';
-import { type Presence, type Review, type TaskSummary, toReview } from './model.js';
+import { joinedTaskSummary, type Presence, type Review, type TaskSummary, toReview } from './model.js';
 import { presenceOf, rosterOf, type Teammate } from './presence.js';
-import { parseInput, type TaskStatus } from './schemas.js';
+import { parseInput } from './schemas.js';
 import { toSummary } from './task-read.js';
 
 /** One team as the overview lists it. Counts are of tasks by status, agents by presence. */
@@ -170,7 +170,7 @@ export async function reviewQueue(ctx: Ctx, input: unknown = {}): Promise<Queued
     rows.flatMap((r) => [r.requested_by, r.reviewer_id, r.submitted_by, r.owner_id]),
   );
   return rows.map((r) => ({
-    ...toReview(r, names, { id: r.task_id, number: r.number, title: r.title, status: r.task_status as TaskStatus }),
+    ...toReview(r, names, joinedTaskSummary(r)),
     owner: r.owner_id ? (names.get(r.owner_id) ?? null) : null,
   }));
 }

@@ -8,9 +8,9 @@ import { z } from 'zod';
 import { type Ctx, requireActor } from './context.js';
 import type { Waiter, WaiterRegistry } from './guards.js';
 import { checkMessages } from './messages.js';
-import { type InboxMessage, type Message, type TaskSummary, toMessage } from './model.js';
+import { type InboxMessage, type Message, type TaskSummary, toMessage, toSummary } from './model.js';
 import { touchActivity } from './presence.js';
-import { parseInput, type TaskStatus, TERMINAL_STATUSES } from './schemas.js';
+import { parseInput, TERMINAL_STATUSES } from './schemas.js';
 import { Labels } from './task-support.js';
 import { createWaiterRegistry, READY_TO_CLAIM } from './waiters.js';
 
@@ -189,7 +189,7 @@ async function describeTaskEvents(ctx: Ctx, events: Waiter['events']): Promise<T
     if (!t) return [];
     return [
       {
-        task: { id: t.id, number: t.number, title: t.title, status: t.status as TaskStatus },
+        task: toSummary(t),
         event: e.event,
         cause: e.cause,
         by: e.actorId ? (nameOf.get(e.actorId) ?? null) : null,

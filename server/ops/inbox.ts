@@ -14,6 +14,7 @@ export const CheckMessages = z.strictObject({
   limit: z.number().int().min(1).max(100).default(20),
   markRead: z.boolean().default(true).describe('mark returned mail read (default true)'),
 });
+export type CheckMessages = z.infer<typeof CheckMessages>;
 
 export interface InboxResult {
   messages: InboxMessage[];
@@ -80,6 +81,7 @@ export const AckMessages = z.strictObject({
     .union([z.string().min(1).max(40), z.array(z.string().min(1).max(40)).min(1).max(200)])
     .describe('message id or ids to acknowledge'),
 });
+export type AckMessages = z.infer<typeof AckMessages>;
 
 /**
  * Acknowledges messages addressed to the caller (also marks them read). All-or-nothing.

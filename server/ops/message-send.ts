@@ -252,6 +252,7 @@ export const Broadcast = z.strictObject({
   kind: SendMessageFields.kind,
   idempotencyKey: SendMessageFields.idempotencyKey,
 });
+export type Broadcast = z.infer<typeof Broadcast>;
 
 /** Sends to every teammate but the caller (`to: "*"`). Errors as `sendMessage`. */
 export async function broadcast(ctx: Ctx, input: unknown): Promise<SendResult> {

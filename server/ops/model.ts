@@ -12,6 +12,7 @@ import type {
   ReviewRow,
   ReviewStatus,
   TaskEventRow,
+  TaskRow,
   TaskStatus,
   ThreadKind,
   ThreadRow,
@@ -122,6 +123,15 @@ export interface TaskSummary {
   title: string;
   status: TaskStatus;
 }
+
+/** A task row, or the task columns of a row joined to it, as a TaskSummary (the one place one is built). */
+export function toSummary(r: Pick<TaskRow, 'id' | 'number' | 'title' | 'status'>): TaskSummary {
+  return { id: r.id, number: r.number, title: r.title, status: r.status };
+}
+
+/** The task of a row that joined `tasks` to another table (`task_id`, `number`, `title`, `task_status`). */
+export const joinedTaskSummary = (r: { task_id: string; number: number; title: string; task_status: TaskStatus }) =>
+  toSummary({ id: r.task_id, number: r.number, title: r.title, status: r.task_status });
 
 export interface Task {
   id: string;

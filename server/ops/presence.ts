@@ -29,6 +29,7 @@ export interface Teammate extends Agent {
 export const ListTeammates = z.strictObject({
   includeOffline: z.boolean().default(true).describe('include offline teammates (default true)'),
 });
+export type ListTeammates = z.infer<typeof ListTeammates>;
 
 /** The actor's team roster, online first, then by name. */
 export async function listTeammates(ctx: Ctx, input: unknown): Promise<Teammate[]> {
@@ -116,6 +117,7 @@ export function presenceOf(
 }
 
 export const WhoAmI = z.strictObject({});
+export type WhoAmI = z.infer<typeof WhoAmI>;
 
 /** The caller as the roster shows it, plus its team. */
 export async function whoami(ctx: Ctx, input: unknown = {}): Promise<Teammate> {

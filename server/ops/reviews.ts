@@ -11,10 +11,10 @@ import { newId } from '../ids.js';
 import { agentNames, resolveTeammate } from './agents.js';
 import { type Ctx, isPrivileged, requireActor, withTx } from './context.js';
 import { checkBodySize } from './messages.js';
-import { type Agent, type Review, type Task, toReview } from './model.js';
+import { type Agent, joinedTaskSummary, type Review, type Task, toReview } from './model.js';
 import { BodyText, parseInput, TaskRef } from './schemas.js';
 import { blockersOf, describeTasks, loadTask, resolveTaskRow, toSummary } from './task-read.js';
-import { announceReadyDependents, finish, notifyTask, recordEvent } from './task-support.js';
+import { announceReadyDependents, finish, notifyTask, recordEvent, updateIf } from './task-support.js';
 
 const ReviewerSpec = z
   .string()
@@ -118,6 +118,7 @@ export const RequestReview = z.strictObject({
   reviewer: ReviewerSpec.optional(),
   note: BodyText(1_000_000).optional().describe('what to look at, where (branch, PR, files)'),
 });
+export type RequestReview = z.infer<typeof RequestReview>;
 
 /**
  * Asks for a review of a task in progress; the task moves to `in_review` (its lease pauses)
@@ -145,14 +146,9 @@ export async function requestReview(ctx: Ctx, input: unknown): Promise<Review> {
     }
     const who = await resolveReviewer(tx, me, p.reviewer, task.owner_id);
     const now = tx.now();
-    const moved = await tx.db
-      .updateTable('tasks')
-      .set((eb) => ({ status: 'in_review', lease_expires_at: null, updated_at: now, version: eb('version', '+', 1) }))
-      .where('id', '=', task.id)
-      .where('status', '=', 'in_progress')
-      .where('version', '=', task.version)
-      .returningAll()
-      .executeTakeFirst();
+    const moved = await updateIf(tx, task.id, { status: 'in_review', lease_expires_at: null }, (eb) =>
+      eb.and([eb('status', '=', 'in_progress'), eb('version', '=', task.version)]),
+    );
     if (!moved) throw new DomainError('conflict', `${ref(task)} changed while requesting review; try again`);
     const row = await tx.db
       .insertInto('reviews')
@@ -190,6 +186,7 @@ export const ListReviews = z.strictObject({
   task: TaskRef.optional(),
   limit: z.number().int().min(1).max(200).default(50).describe('most reviews to return'),
 });
+export type ListReviews = z.infer<typeof ListReviews>;
 
 /** Reviews in the actor's team, oldest first (the queue order). */
 export async function listReviews(ctx: Ctx, input: unknown): Promise<{ reviews: Review[] }> {
@@ -211,9 +208,7 @@ export async function listReviews(ctx: Ctx, input: unknown): Promise<{ reviews: 
     page.flatMap((r) => [r.requested_by, r.reviewer_id, r.submitted_by]),
   );
   return {
-    reviews: page.map((r) =>
-      toReview(r, names, { id: r.task_id, number: r.number, title: r.title, status: r.task_status }),
-    ),
+    reviews: page.map((r) => toReview(r, names, joinedTaskSummary(r))),
   };
 }
 
@@ -224,6 +219,7 @@ export const SubmitReview = z.strictObject({
     .describe('approved: task done; changes_requested: back to its owner'),
   comments: BodyText(1_000_000).optional().describe('required when requesting changes'),
 });
+export type SubmitReview = z.infer<typeof SubmitReview>;
 
 /**
  * Submits a verdict. Approved: the task is done and its dependents are told. Changes requested:
@@ -287,18 +283,12 @@ export async function submitReview(ctx: Ctx, input: unknown): Promise<{ review: 
       );
       await announceReadyDependents(tx, next);
     } else {
-      const moved = await tx.db
-        .updateTable('tasks')
-        .set((eb) => ({
-          status: 'in_progress',
-          lease_expires_at: now + tx.limits.leaseMs,
-          updated_at: now,
-          version: eb('version', '+', 1),
-        }))
-        .where('id', '=', task.id)
-        .where('version', '=', task.version)
-        .returningAll()
-        .executeTakeFirst();
+      const moved = await updateIf(
+        tx,
+        task.id,
+        { status: 'in_progress', lease_expires_at: now + tx.limits.leaseMs },
+        (eb) => eb.and([eb('version', '=', task.version)]),
+      );
       if (!moved) throw new DomainError('conflict', `${ref(task)} changed while submitting; try again`);
       next = moved;
       await recordEvent(tx, next, 'status_changed', {
@@ -324,6 +314,7 @@ export const ReassignReview = z.strictObject({
   to: ReviewerSpec.describe('teammate name or "role:NAME"'),
   note: BodyText(4000).optional().describe('why, for the new reviewer'),
 });
+export type ReassignReview = z.infer<typeof ReassignReview>;
 
 /**
  * Passes a pending review on to another reviewer (a teammate or a role). The current reviewer,

@@ -15,6 +15,7 @@ export const AgentName = z
   .trim()
   .toLowerCase()
   .regex(NAME_PATTERN, 'must be 1-40 chars of a-z, 0-9, ".", "_", "-", starting with a letter or digit');
+export type AgentName = z.infer<typeof AgentName>;
 
 export const TeamName = AgentName;
 
@@ -36,12 +37,14 @@ export const TERMINAL_STATUSES: readonly TaskStatus[] = ['done', 'failed', 'canc
 export const TaskRef = z
   .union([z.string().trim().min(1).max(40), z.number().int().positive()])
   .describe('task id or number (e.g. "#12")');
+export type TaskRef = z.infer<typeof TaskRef>;
 
 export const Label = z
   .string()
   .trim()
   .toLowerCase()
   .regex(/^[a-z0-9][a-z0-9:._/-]{0,39}$/, 'labels are 1-40 chars of a-z, 0-9, ":", ".", "_", "/", "-"');
+export type Label = z.infer<typeof Label>;
 
 // biome-ignore lint/suspicious/noControlCharactersInRegex: refusing control characters is the point
 const NOT_ONE_LINE = /[\u0000-\u0008\u000a-\u001f\u007f\u0085\u2028\u2029]/;
@@ -73,8 +76,10 @@ export const IdempotencyKey = z
   .min(1)
   .max(200)
   .describe('optional: retrying with the same key returns the first result instead of a duplicate');
+export type IdempotencyKey = z.infer<typeof IdempotencyKey>;
 
 export const Cursor = z.string().max(100).describe('paging cursor from a previous result');
+export type Cursor = z.infer<typeof Cursor>;
 export const Limit = (def = 50, max = 200) => z.number().int().min(1).max(max).default(def);
 
 /**

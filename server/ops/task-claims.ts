@@ -28,6 +28,7 @@ export const ClaimTask = z.strictObject({
   task: TaskRef.optional().describe('omit to claim the highest-priority ready task'),
   labels: Labels.optional().describe('with no task: only tasks carrying all these labels'),
 });
+export type ClaimTask = z.infer<typeof ClaimTask>;
 const CLAIM_FOR = 'a claim is always yours; to reserve a task for a teammate use task_delegate';
 keyHints.add(ClaimTask, { owner: CLAIM_FOR, assignee: CLAIM_FOR });
 
@@ -196,6 +197,7 @@ export const ReleaseTask = z.strictObject({
   task: TaskRef,
   note: ShortText(2000).optional().describe('why, and what state you leave it in'),
 });
+export type ReleaseTask = z.infer<typeof ReleaseTask>;
 
 /**
  * Gives a held task back: status open, no owner (a reservation for the releaser is dropped).

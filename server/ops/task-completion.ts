@@ -21,6 +21,7 @@ export const CompleteTask = z.strictObject({
   result: BodyText(1_000_000).optional().describe('what was done (Markdown), e.g. commit, PR, notes'),
   failed: z.boolean().default(false).describe('true: mark failed instead of done'),
 });
+export type CompleteTask = z.infer<typeof CompleteTask>;
 keyHints.add(CompleteTask, {
   status: 'omit it to finish as done, or give failed: true to mark the task failed (task_cancel cancels it)',
 });
@@ -91,6 +92,7 @@ export const CancelTask = z.strictObject({
   task: TaskRef,
   reason: ShortText(2000).optional(),
 });
+export type CancelTask = z.infer<typeof CancelTask>;
 
 /**
  * Cancels a task that is not finished. The creator, the owner, a human or a team admin may

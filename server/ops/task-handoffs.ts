@@ -27,6 +27,7 @@ export const DelegateTask = z.strictObject({
   to: z.string().min(1).max(40).describe('teammate who should do it'),
   note: ShortText(4000).optional().describe('why them, what to know; lands in their inbox'),
 });
+export type DelegateTask = z.infer<typeof DelegateTask>;
 
 /**
  * Reserves a task for another teammate (sets its assignee) with a note that lands in the
@@ -84,6 +85,7 @@ export const HandoffTask = z.strictObject({
   to: z.string().min(1).max(40).describe('teammate to take over'),
   note: BodyText(1_000_000).describe('hand-off notes: what is done, what is left, where'),
 });
+export type HandoffTask = z.infer<typeof HandoffTask>;
 
 /**
  * Offers a held task to another teammate with hand-off notes. The task stays yours until they
@@ -130,6 +132,7 @@ export const RespondHandoff = z.strictObject({
   accept: z.boolean().describe('true: you become the owner; false: the owner keeps it'),
   note: ShortText(4000).optional().describe('to the owner, e.g. why you decline'),
 });
+export type RespondHandoff = z.infer<typeof RespondHandoff>;
 
 /**
  * Accepts (becoming owner, with a fresh lease) or declines a hand-off offered to the actor.

@@ -7,7 +7,7 @@ import type { TaskRow } from '../db/schema.js';
 import { DomainError } from '../errors.js';
 import { agentNames } from './agents.js';
 import type { Ctx } from './context.js';
-import { iso, isoOrNull, type Task, type TaskSummary } from './model.js';
+import { iso, isoOrNull, type Task, type TaskSummary, toSummary } from './model.js';
 import type { TaskStatus } from './schemas.js';
 
 /**
@@ -34,9 +34,7 @@ export async function resolveTaskRow(ctx: Ctx, teamId: string, ref: string | num
   return row;
 }
 
-export function toSummary(r: Pick<TaskRow, 'id' | 'number' | 'title' | 'status'>): TaskSummary {
-  return { id: r.id, number: r.number, title: r.title, status: r.status };
-}
+export { toSummary };
 
 /** Turns rows into Tasks (same order), loading labels, dependencies and names in batches. */
 export async function loadTasks(ctx: Ctx, rows: TaskRow[]): Promise<Task[]> {

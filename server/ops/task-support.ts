@@ -28,7 +28,9 @@ export const UNCLAIMED = {
 export const NO_HANDOFF = { handoff_to_id: null, handoff_note: null, handoff_at: null } as const;
 
 export const Labels = z.array(Label).max(20);
+export type Labels = z.infer<typeof Labels>;
 export const TaskRefs = z.array(TaskRef).max(50);
+export type TaskRefs = z.infer<typeof TaskRefs>;
 
 // ---------------------------------------------------------------------------------------------
 // Shared helpers

@@ -147,6 +147,7 @@ export const ListTasks = z.strictObject({
   limit: z.number().int().min(1).max(200).default(50),
   cursor: Cursor.optional(),
 });
+export type ListTasks = z.infer<typeof ListTasks>;
 
 /**
  * Tasks in the actor's team, highest priority first, then by number. Without `status`,
@@ -211,6 +212,7 @@ export const GetTask = z.strictObject({
   task: TaskRef,
   threadLimit: z.number().int().min(0).max(200).default(20).describe('newest thread messages to include'),
 });
+export type GetTask = z.infer<typeof GetTask>;
 
 export interface TaskDetail {
   task: Task;
@@ -274,6 +276,7 @@ export const UpdateTask = z.strictObject({
   dependsOn: TaskRefs.optional().describe('replaces the dependencies'),
   version: z.number().int().positive().optional().describe('fail with conflict if the task changed since'),
 });
+export type UpdateTask = z.infer<typeof UpdateTask>;
 const GIVE_AWAY = 'to give the task to a teammate use task_delegate (reserve it for them) or task_handoff (offer it)';
 keyHints.add(UpdateTask, {
   status:
@@ -341,6 +344,7 @@ export const CommentOnTask = z.strictObject({
   task: TaskRef,
   message: BodyText(1_000_000).describe('Markdown'),
 });
+export type CommentOnTask = z.infer<typeof CommentOnTask>;
 
 /**
  * Posts a comment in a task's thread, delivered to its creator, owner and assignee.

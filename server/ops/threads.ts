@@ -125,6 +125,7 @@ export const ReadThread = z.strictObject({
   limit: z.number().int().min(1).max(200).default(50).describe('newest N messages (default 50)'),
   before: z.string().max(40).optional().describe('message id: page to older messages'),
 });
+export type ReadThread = z.infer<typeof ReadThread>;
 
 export interface ThreadView {
   thread: Thread;

@@ -106,6 +106,7 @@ export async function authenticateToken(ctx: Ctx, token: string): Promise<{ agen
 }
 
 export const RevokeToken = z.strictObject({ id: z.string().min(1).max(40) });
+export type RevokeToken = z.infer<typeof RevokeToken>;
 
 /** Revokes a token by id. Errors: `not_found`. */
 export async function revokeToken(ctx: Ctx, input: unknown): Promise<{ revoked: string }> {
@@ -121,6 +122,7 @@ export async function revokeToken(ctx: Ctx, input: unknown): Promise<{ revoked: 
 }
 
 export const ListTokens = z.strictObject({ team: TeamName.default('default') });
+export type ListTokens = z.infer<typeof ListTokens>;
 
 /** Tokens of a team (never the secrets). */
 export async function listTokens(ctx: Ctx, input: unknown): Promise<TokenInfo[]> {
