@@ -17,9 +17,9 @@ export const JoinTeam = z.strictObject({
   kind: AgentKind.optional().describe('what you are'),
   role: ShortText(60).optional().describe('your role, e.g. "reviewer"; others can address role:NAME'),
   summary: ShortText(500).optional().describe('what you are working on'),
-  cwd: ShortText(500).optional(),
-  repo: ShortText(500).optional(),
-  branch: ShortText(200).optional(),
+  cwd: ShortText(500).optional().describe('your working directory'),
+  repo: ShortText(500).optional().describe('repository (URL or path)'),
+  branch: ShortText(200).optional().describe('your git branch'),
 });
 export type JoinTeam = z.infer<typeof JoinTeam>;
 
@@ -189,7 +189,7 @@ export async function getAgentById(ctx: Ctx, id: string): Promise<Agent | null> 
 export const SetSummary = z.strictObject({
   summary: ShortText(500).describe('one line: what you are doing now'),
   role: ShortText(60).optional().describe('change your role'),
-  branch: ShortText(200).optional(),
+  branch: ShortText(200).optional().describe('your git branch now'),
 });
 export type SetSummary = z.infer<typeof SetSummary>;
 

@@ -30,7 +30,7 @@ export const WaitForMessages = z.strictObject({
     .default(true)
     .describe('also return on changes to your tasks and on new work you may claim (default true)'),
   labels: Labels.optional().describe('new work: only tasks with all these labels'),
-  limit: z.number().int().min(1).max(100).default(20),
+  limit: z.number().int().min(1).max(100).default(20).describe('most messages to return'),
   markRead: z.boolean().default(true).describe('mark returned mail read (default true)'),
 });
 export type WaitForMessages = z.infer<typeof WaitForMessages>;

@@ -11,7 +11,7 @@ import { parseInput } from './schemas.js';
 export const CheckMessages = z.strictObject({
   unreadOnly: z.boolean().default(true).describe('only unread mail (default); false adds recent read mail'),
   thread: z.string().max(40).optional().describe('only this thread'),
-  limit: z.number().int().min(1).max(100).default(20),
+  limit: z.number().int().min(1).max(100).default(20).describe('most messages to return'),
   markRead: z.boolean().default(true).describe('mark returned mail read (default true)'),
 });
 export type CheckMessages = z.infer<typeof CheckMessages>;

@@ -23,9 +23,9 @@ export const SendMessageFields = {
     .optional()
     .describe('teammate name, "role:NAME", "*" (whole team), or a list; omit to reply in `thread`'),
   message: BodyText(1_000_000).describe('Markdown text'),
-  subject: ShortText(200).optional(),
-  kind: MessageKind.default('message'),
-  priority: Priority.default('normal'),
+  subject: ShortText(200).optional().describe('one line; starts a topic thread'),
+  kind: MessageKind.default('message').describe('question expects an answer'),
+  priority: Priority.default('normal').describe('urgent is shown first'),
   ackRequired: z.boolean().default(false).describe('ask recipients to confirm with teammate_ack'),
   replyTo: z.string().max(40).optional().describe('id of the message you answer (posts in its thread)'),
   thread: z.string().max(40).optional().describe('thread id to post in (e.g. a task thread)'),

@@ -90,7 +90,7 @@ async function lastFinish(tx: Ctx, taskId: string) {
 
 export const CancelTask = z.strictObject({
   task: TaskRef,
-  reason: ShortText(2000).optional(),
+  reason: ShortText(2000).optional().describe('why; told to whoever held it'),
 });
 export type CancelTask = z.infer<typeof CancelTask>;
 

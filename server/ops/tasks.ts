@@ -144,7 +144,7 @@ export const ListTasks = z.strictObject({
   ready: z.boolean().optional().describe('only tasks I could claim now'),
   label: z.union([Label, Labels]).optional().describe('tasks carrying this label (or all of these)'),
   text: z.string().trim().min(1).max(200).optional().describe('search title and description'),
-  limit: z.number().int().min(1).max(200).default(50),
+  limit: z.number().int().min(1).max(200).default(50).describe('page size'),
   cursor: Cursor.optional(),
 });
 export type ListTasks = z.infer<typeof ListTasks>;
@@ -271,7 +271,7 @@ export const UpdateTask = z.strictObject({
   note: BodyText(1_000_000).optional().describe('progress note, posted in the task thread'),
   title: ShortText(500).optional().describe('new title'),
   description: BodyText(1_000_000).optional().describe('replaces the description (Markdown)'),
-  priority: Priority.optional(),
+  priority: Priority.optional().describe('new priority'),
   labels: Labels.optional().describe('replaces the labels'),
   dependsOn: TaskRefs.optional().describe('replaces the dependencies'),
   version: z.number().int().positive().optional().describe('fail with conflict if the task changed since'),

@@ -59,4 +59,13 @@ describe('tool definition token budget', () => {
     expect(counts['20 tasks']?.text.match(/^#\d+ "/gm)).toHaveLength(20);
     expect(counts['task with 30 events']?.text).toMatch(/History \(22 earlier events not shown\)/);
   });
+
+  it('describes every parameter of every tool', () => {
+    const bare = listTools().flatMap((t) =>
+      Object.entries((t.inputSchema.properties ?? {}) as Record<string, { description?: string }>)
+        .filter(([, v]) => !v.description)
+        .map(([k]) => `${t.name}.${k}`),
+    );
+    expect(bare).toEqual([]);
+  });
 });
