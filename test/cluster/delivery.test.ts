@@ -15,7 +15,7 @@ let a: ServerProcess;
 let b: ServerProcess;
 
 beforeAll(async () => {
-  cluster = await startCluster(2, { SWITCHBOARD_SENDS_PER_MINUTE: '100000' });
+  cluster = await startCluster(2, { SWITCHBOARD_SENDS_PER_MINUTE: '100000', SWITCHBOARD_BOARD_NAME: 'pat' });
   [a, b] = cluster.servers as [ServerProcess, ServerProcess];
 }, 60_000);
 afterAll(() => cluster?.close(), 30_000);
@@ -79,6 +79,27 @@ describe('delivery across servers', () => {
     report('cross-server wake (send on B → wait returns on A)', latencies);
     expect(missed).toEqual([]);
     expect(percentile(latencies, 50)).toBeLessThan(1_000);
+  });
+
+  it('streams work done on A to a board open on B', async () => {
+    const gil = await cluster.agent(a, 'gil');
+    const res = await fetch(`${b.url}/t/default/events`);
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/event-stream');
+    const reader = (res.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = '';
+    const readUntil = async (needle: string) => {
+      while (!text.includes(needle)) {
+        const r = await reader.read();
+        if (r.done) throw new Error(`stream ended before ${needle}: ${text}`);
+        text += decoder.decode(r.value);
+      }
+    };
+    await readUntil('event: hello');
+    const task = (await gil.call('task_create', { title: 'Seen on the other board' })).data;
+    await readUntil(`event: task-${task.id}`);
+    await reader.cancel();
   });
 
   it('keeps each session on the server that opened it: B answers A’s session id with 404', async () => {
