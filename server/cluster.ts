@@ -69,6 +69,7 @@ export async function joinCluster(opened: PostgresDatabase, o: JoinOptions): Pro
       exclusive: (fn) => whileHoldingLock(opened.connect, UPKEEP_LOCK, fn),
     },
     leave: async () => {
+      await relay.drain();
       await follower.stop();
       await retireInstance(ctx, instanceId).catch((err) =>
         o.logger.warn({ err }, 'removing this instance failed; the others will once its heartbeat is stale'),

@@ -32,23 +32,41 @@ function payloadOf(e: BusEvent): string {
   return JSON.stringify(e);
 }
 
+/** A relay that can also wait for its writes under way (shutdown, before the pool closes). */
+export interface BusRelayWriter extends BusRelay {
+  /** Resolves when every write started so far has finished (failed ones included). */
+  drain: () => Promise<void>;
+}
+
 /**
  * The relay of the server `origin` (its instance id): writes events with one INSERT and one
  * `pg_notify` (delivered at commit, and merged with others of the same transaction).
  * `failed` gets errors of writes made outside a transaction.
  */
-export function createBusRelay(origin: string, failed: (err: unknown) => void): BusRelay {
+export function createBusRelay(origin: string, failed: (err: unknown) => void): BusRelayWriter {
+  const writing = new Set<Promise<void>>();
+  const write = async (db: Kysely<Database> | Transaction<Database>, events: readonly BusEvent[], now: number) => {
+    await db
+      .insertInto('bus_events')
+      .values(events.map((e) => ({ team_id: e.teamId, type: e.type, payload: payloadOf(e), origin, created_at: now })))
+      .execute();
+    await sql`SELECT pg_notify(${BUS_CHANNEL}, '')`.execute(db);
+  };
   return {
     failed,
-    record: async (db: Kysely<Database> | Transaction<Database>, events: readonly BusEvent[], now: number) => {
-      if (events.length === 0) return;
-      await db
-        .insertInto('bus_events')
-        .values(
-          events.map((e) => ({ team_id: e.teamId, type: e.type, payload: payloadOf(e), origin, created_at: now })),
-        )
-        .execute();
-      await sql`SELECT pg_notify(${BUS_CHANNEL}, '')`.execute(db);
+    record: (db, events, now) => {
+      if (events.length === 0) return Promise.resolve();
+      const p = write(db, events, now);
+      const tracked = p.then(
+        () => {},
+        () => {},
+      );
+      writing.add(tracked);
+      void tracked.finally(() => writing.delete(tracked));
+      return p;
+    },
+    drain: async () => {
+      await Promise.all(writing);
     },
   };
 }
