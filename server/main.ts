@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    stopMaintenance();
+    const maintenanceStopped = stopMaintenance();
     stopRetention();
     const drained = await shutDown(
       {
@@ -131,6 +131,7 @@ async function main(): Promise<void> {
         closeSessions: close,
         closeConnections: () => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(),
         closeDatabase: async () => {
+          await maintenanceStopped;
           await member?.leave();
           await opened.close();
         },

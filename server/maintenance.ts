@@ -88,16 +88,30 @@ export async function runMaintenance(deps: AppDeps, mcp: SessionUpkeep): Promise
 /** Default period between runs (ms): leases and lost sessions are noticed within this. */
 export const MAINTENANCE_EVERY_MS = 10_000;
 
-/** Runs maintenance every `everyMs` (never two runs at once); returns a stop function. */
-export function startMaintenance(deps: AppDeps, mcp: SessionUpkeep, everyMs = MAINTENANCE_EVERY_MS): () => void {
-  let running = false;
+/**
+ * Runs maintenance every `everyMs` (never two runs at once). Returns a stop function that
+ * resolves once a run under way has finished (so the database can be closed after it).
+ */
+export function startMaintenance(
+  deps: AppDeps,
+  mcp: SessionUpkeep,
+  everyMs = MAINTENANCE_EVERY_MS,
+): () => Promise<void> {
+  let running: Promise<void> | null = null;
   const timer = setInterval(() => {
     if (running) return;
-    running = true;
-    void runMaintenance(deps, mcp).finally(() => {
-      running = false;
-    });
+    running = runMaintenance(deps, mcp).then(
+      () => {
+        running = null;
+      },
+      () => {
+        running = null;
+      },
+    );
   }, everyMs);
   timer.unref();
-  return () => clearInterval(timer);
+  return async () => {
+    clearInterval(timer);
+    await running;
+  };
 }

@@ -24,7 +24,10 @@ export interface TestCluster {
   start: (env?: Record<string, string>) => Promise<ServerProcess>;
   /** An MCP client acting as `agent` on `server`. */
   agent: (server: ServerProcess, agent: string) => Promise<AgentClient>;
-  /** Stops every server (SIGTERM, then SIGKILL), closes clients and drops the database. */
+  /**
+   * Stops every server (SIGTERM, then SIGKILL), closes clients and drops the database.
+   * Errors: when a server logged an error meanwhile.
+   */
   close: () => Promise<void>;
 }
 
@@ -64,6 +67,11 @@ export async function startCluster(n: number, env: Record<string, string> = {}):
       await sql.end();
       rmSync(dataDir, { recursive: true, force: true });
       await dropDatabases({ names: [name] });
+      // Whatever the tests checked, a server that logged an error (pino level 50+) fails the file.
+      const errors = servers.flatMap((s) =>
+        `${s.stdout()}\n${s.stderr()}`.split('\n').filter((l) => /"level":(50|60)/.test(l)),
+      );
+      if (errors.length > 0) throw new Error(`servers logged errors:\n${errors.join('\n')}`);
     },
   };
   try {
