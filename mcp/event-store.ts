@@ -11,7 +11,9 @@
  *   without writing every tool result to disk.
  *
  * Event ids are opaque to clients: `123` for a stored GET-stream event, `r.<stream>.<n>` for
- * a call's stream. Each id is checked against the asking session. (The SDK's example store
+ * a call's stream. Each id is checked against the asking session. Stored ids come from this
+ * process's counter and are keyed by (session, id): several servers on one database number
+ * from the same start without colliding, since a session lives on the server that opened it. (The SDK's example store
  * parses ids by `_`, which its own `_GET_stream` id contains, and so loses events on resume.)
  */
 import type { EventStore } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';

@@ -1,7 +1,8 @@
 /**
  * The `/mcp` endpoint: MCP Streamable HTTP (protocol 2025-11-25) with stateful sessions,
  * using the SDK's web-standard transport inside Hono. One MCP server per session, created by
- * the factory; unknown session → 404 (the client then starts a new one, as the spec says);
+ * the factory; unknown session → 404 (the client then starts a new one, as the spec says),
+ * which is also what a session opened on another server sharing the database gets here;
  * DELETE ends a session; sessions with no open stream and no request for `sessionIdleMs`
  * are closed.
  */
@@ -160,6 +161,7 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
           teamId: state.actor?.teamId ?? DEFAULT_TEAM_ID,
           agentId: state.actor?.id ?? null,
           transport: 'http',
+          instanceId: deps.cluster?.instanceId ?? null,
         });
       },
       onsessionclosed: (id) => forget(id),

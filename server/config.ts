@@ -57,6 +57,8 @@ const Env = z.object({
   ),
   /** Most connections to PostgreSQL this server opens. */
   SWITCHBOARD_DB_POOL_MAX: int(10),
+  /** Period of maintenance (lease expiry, lost sessions, pruning, the heartbeat of a server sharing PostgreSQL). */
+  SWITCHBOARD_MAINTENANCE_MS: int(10_000, 100),
 });
 
 const list = (s: string) =>
@@ -90,6 +92,8 @@ export interface Config {
   /** Local mode: the name the board uses for a person who has not chosen one. */
   boardName: string | null;
   busyTimeoutMs: number;
+  /** How often maintenance runs (ms); with PostgreSQL also the heartbeat period. */
+  maintenanceMs: number;
 }
 
 const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
@@ -148,5 +152,6 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     shutdownGraceMs: e.SWITCHBOARD_SHUTDOWN_GRACE_MS,
     boardName: e.SWITCHBOARD_BOARD_NAME ?? null,
     busyTimeoutMs: e.SWITCHBOARD_BUSY_TIMEOUT_MS,
+    maintenanceMs: e.SWITCHBOARD_MAINTENANCE_MS,
   };
 }

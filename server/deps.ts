@@ -5,7 +5,7 @@
 import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
 import type { Db } from './db/connection.js';
-import type { Limits } from './ops/context.js';
+import type { BusRelay, Limits } from './ops/context.js';
 import type { Guards } from './ops/guards.js';
 
 export interface AppDeps {
@@ -25,6 +25,23 @@ export interface AppDeps {
   origins?: OriginPolicy;
   /** Local mode: the board's name for a person who has not picked one (`SWITCHBOARD_BOARD_NAME`). */
   boardName?: string | null;
+  /** Several servers on one PostgreSQL database: writes this server's bus events for the others (server/cluster.ts). */
+  relay?: BusRelay;
+  /** Several servers on one PostgreSQL database: this server's place among them; absent with SQLite. */
+  cluster?: Cluster;
+}
+
+/** This server's place among several sharing one PostgreSQL database (server/cluster.ts `joinCluster`). */
+export interface Cluster {
+  /** This process's id in `instances` (a ULID); its MCP sessions carry it. */
+  instanceId: string;
+  /** An instance whose heartbeat is older than this is dead, and so are its sessions (ms). */
+  staleAfterMs: number;
+  /**
+   * Runs `fn` unless another instance is running shared upkeep now (one advisory lock for all);
+   * resolves false when skipped. Errors: the lock's connection could not be opened, or `fn`'s.
+   */
+  exclusive: (fn: () => Promise<void>) => Promise<boolean>;
 }
 
 /** Hosts and origins the server accepts besides loopback and its own (server/middleware/origin.ts). */

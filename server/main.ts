@@ -7,6 +7,7 @@
 import { serve } from '@hono/node-server';
 import { createApp } from './app.js';
 import { createBus } from './bus.js';
+import { type ClusterMember, joinCluster } from './cluster.js';
 import { loadConfig } from './config.js';
 import type { OpenedDb } from './db/open.js';
 import { explainPostgresFailure, openPostgresDatabase } from './db/postgres.js';
@@ -65,8 +66,22 @@ async function main(): Promise<void> {
     origins: config.origins,
     boardName: config.boardName,
   };
+  // PostgreSQL: one of several servers on the database. Its sessions carry its instance id, so
+  // start-up ends only those of servers that died (heartbeat stale), not the others' live ones.
+  let member: ClusterMember | null = null;
   try {
-    await endStaleSessions(baseCtx(deps));
+    if (opened.dialect === 'postgres') {
+      const joined = await joinCluster(opened, { bus, logger, maintenanceMs: config.maintenanceMs });
+      member = joined;
+      deps.relay = joined.relay;
+      deps.cluster = joined.cluster;
+      const ctx = baseCtx(deps);
+      await joined.cluster.exclusive(async () => {
+        await endStaleSessions(ctx, { instancesSeenSince: ctx.now() - joined.cluster.staleAfterMs });
+      });
+    } else {
+      await endStaleSessions(baseCtx(deps));
+    }
   } catch (err) {
     const why = config.databaseUrl
       ? explainPostgresFailure(config.databaseUrl, err)
@@ -95,15 +110,15 @@ async function main(): Promise<void> {
   }
   const stopRetention = startRetention(deps, config.retention);
 
-  // Lost sessions closed, expired leases returned, old stream events pruned.
-  const stopMaintenance = startMaintenance(deps, mcp);
+  // Lost sessions closed, expired leases returned, old stream events pruned (and the heartbeat).
+  const stopMaintenance = startMaintenance(deps, mcp, config.maintenanceMs);
 
   let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    stopMaintenance();
+    const maintenanceStopped = stopMaintenance();
     stopRetention();
     const drained = await shutDown(
       {
@@ -115,7 +130,11 @@ async function main(): Promise<void> {
         idle: (ms) => drain.idle(ms),
         closeSessions: close,
         closeConnections: () => (server as unknown as { closeAllConnections?: () => void }).closeAllConnections?.(),
-        closeDatabase: () => opened.close(),
+        closeDatabase: async () => {
+          await maintenanceStopped;
+          await member?.leave();
+          await opened.close();
+        },
       },
       config.shutdownGraceMs,
     ).catch((err) => {

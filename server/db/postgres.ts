@@ -13,6 +13,11 @@ export interface PostgresDatabase {
   db: Kysely<Database>;
   dialect: 'postgres';
   pool: pg.Pool;
+  /**
+   * Opens a connection of its own, outside the pool, with the same settings (for LISTEN and
+   * session advisory locks, which must not hold a pooled connection). The caller ends it.
+   */
+  connect: () => Promise<pg.Client>;
   /** Ends every connection of the pool. */
   close: () => Promise<void>;
 }
@@ -124,12 +129,8 @@ export function explainPostgresFailure(url: string, err: unknown): DatabaseOpenE
 export async function openPostgresDatabase(url: string, opts: PostgresOptions = {}): Promise<PostgresDatabase> {
   const target = parsePostgresUrl(url);
   if ('error' in target) throw new DatabaseOpenError(`SWITCHBOARD_DATABASE_URL ${target.error}`, 'invalid_url');
-  const pool = new pg.Pool({
-    connectionString: url,
-    max: opts.poolMax ?? 10,
-    connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000,
-    types,
-  });
+  const settings = { connectionString: url, connectionTimeoutMillis: opts.connectTimeoutMs ?? 10_000, types };
+  const pool = new pg.Pool({ ...settings, max: opts.poolMax ?? 10 });
   // Without a listener, an idle connection's error (server restart) would crash the process.
   pool.on('error', (err) => opts.onPoolError?.(err));
   let ended = false;
@@ -147,5 +148,17 @@ export async function openPostgresDatabase(url: string, opts: PostgresOptions = 
   }
   // Kysely would end the pool on db.destroy(); `close` ends it instead, once, for both.
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return { db, dialect: 'postgres', pool, close };
+  const connect = async () => {
+    const client = new pg.Client({ ...settings, keepAlive: true });
+    // Until the caller listens: an error on an idle connection must not crash the process.
+    client.on('error', () => {});
+    try {
+      await client.connect();
+    } catch (err) {
+      await client.end().catch(() => {});
+      throw err;
+    }
+    return client;
+  };
+  return { db, dialect: 'postgres', pool, connect, close };
 }

@@ -50,6 +50,8 @@ export interface SessionTable {
   started_at: number;
   last_seen_at: number;
   ended_at: number | null;
+  /** The server process holding the session in memory (`instances.id`); null before migration 0005. */
+  instance_id: string | null;
 }
 
 export interface TokenTable {
@@ -166,14 +168,37 @@ export interface ReviewTable {
   submitted_at: number | null;
 }
 
-/** An event sent on an MCP stream, kept for replay after a reconnect (`Last-Event-ID`). */
+/** An event sent on an MCP stream, kept for replay after a reconnect (`Last-Event-ID`). Key: (session_id, seq). */
 export interface McpEventTable {
+  /** The event id the client sees; unique within its session. */
   seq: number;
   session_id: string;
   stream_id: string;
   /** The JSON-RPC message as JSON text. */
   message: string;
   created_at: number;
+}
+
+/**
+ * A bus event as the servers sharing a PostgreSQL database see it (server/ops/bus-events.ts):
+ * written in the transaction of the change, read by the others in `seq` order.
+ */
+export interface BusEventTable {
+  seq: Generated<number>;
+  team_id: string;
+  type: string;
+  /** The event (server/bus.ts `BusEvent`) as JSON text. */
+  payload: string;
+  /** The instance that wrote it (`instances.id`). */
+  origin: string;
+  created_at: number;
+}
+
+/** A running server on a shared database, with its heartbeat (UTC ms). */
+export interface InstanceTable {
+  id: string;
+  started_at: number;
+  last_seen_at: number;
 }
 
 /** Messages moved out of `messages` by the retention policy (cold copies, no foreign keys). */
@@ -241,6 +266,8 @@ export interface Database {
   task_events: TaskEventTable;
   reviews: ReviewTable;
   mcp_events: McpEventTable;
+  bus_events: BusEventTable;
+  instances: InstanceTable;
   archived_messages: ArchivedMessageTable;
   archived_deliveries: ArchivedDeliveryTable;
   archived_task_events: ArchivedTaskEventTable;

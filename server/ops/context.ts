@@ -1,7 +1,9 @@
 /**
  * The context every operation receives: `ctx = { db, actor, now, bus, limits }`.
  * `db` may be a transaction; `withTx` runs a function in one and emits the bus events it
- * collected only after the commit, so listeners never see uncommitted state.
+ * collected only after the commit, so listeners never see uncommitted state. With a `relay`
+ * (several servers on one PostgreSQL database) the same events are also written for the other
+ * servers, in the transaction of the change.
  */
 import type { Kysely, Transaction } from 'kysely';
 import type { Bus, BusEvent } from '../bus.js';
@@ -41,6 +43,17 @@ export const DEFAULT_LIMITS: Limits = {
   maxRequestBytes: 1_048_576,
 };
 
+/**
+ * Carries bus events to the other servers sharing the database (server/ops/bus-events.ts
+ * `createBusRelay`). Absent with SQLite: one server, nothing to relay.
+ */
+export interface BusRelay {
+  /** Stores `events` through `db` (the change's own transaction, before its commit) and wakes the other servers. */
+  record: (db: Kysely<Database> | Transaction<Database>, events: readonly BusEvent[], now: number) => Promise<void>;
+  /** Told of a failed `record` made outside a transaction (the event was emitted here all the same). */
+  failed: (err: unknown) => void;
+}
+
 export interface Ctx {
   db: Kysely<Database> | Transaction<Database>;
   /** The acting agent, bound from the connection's credentials; null before joining. */
@@ -56,6 +69,8 @@ export interface Ctx {
   inTx: boolean;
   /** In-memory per-agent limiters (server/ops/guards.ts); absent in plain operation tests. */
   guards?: Guards;
+  /** Writes emitted events for the other servers on the database; absent with one server. */
+  relay?: BusRelay;
 }
 
 export interface CtxDeps {
@@ -64,33 +79,47 @@ export interface CtxDeps {
   now?: () => number;
   limits?: Partial<Limits>;
   guards?: Guards;
+  relay?: BusRelay;
 }
 
 /** Builds a context for `actor` (null for unauthenticated calls such as joining). */
 export function createCtx(deps: CtxDeps, actor: Agent | null, opts: { admin?: boolean } = {}): Ctx {
+  const now = deps.now ?? Date.now;
+  const relay = deps.relay;
   return {
     db: deps.db,
     actor,
     admin: opts.admin ?? false,
-    now: deps.now ?? Date.now,
+    now,
     bus: deps.bus,
     limits: { ...DEFAULT_LIMITS, ...deps.limits },
-    emit: (e) => deps.bus.emit(e),
+    // Outside a transaction the change is already committed: announce here, then to the others.
+    emit: relay
+      ? (e) => {
+          deps.bus.emit(e);
+          relay.record(deps.db, [e], now()).catch(relay.failed);
+        }
+      : (e) => deps.bus.emit(e),
     inTx: false,
     ...(deps.guards && { guards: deps.guards }),
+    ...(relay && { relay }),
   };
 }
 
 /**
  * Runs `fn` in one transaction (or in the caller's, if already inside one). Bus events
- * emitted inside are delivered after the outermost commit and dropped on rollback.
+ * emitted inside are delivered after the outermost commit and dropped on rollback; with a
+ * relay they are also written for the other servers as the transaction's last statements,
+ * so they commit (and become visible to them) together with the change.
  */
 export async function withTx<T>(ctx: Ctx, fn: (tx: Ctx) => Promise<T>): Promise<T> {
   if (ctx.inTx) return fn(ctx);
   const pending: BusEvent[] = [];
-  const result = await (ctx.db as Kysely<Database>)
-    .transaction()
-    .execute((trx) => fn({ ...ctx, db: trx, inTx: true, emit: (e) => pending.push(e) }));
+  const result = await (ctx.db as Kysely<Database>).transaction().execute(async (trx) => {
+    const r = await fn({ ...ctx, db: trx, inTx: true, emit: (e) => pending.push(e) });
+    if (ctx.relay && pending.length > 0) await ctx.relay.record(trx, pending, ctx.now());
+    return r;
+  });
   for (const e of pending) ctx.bus.emit(e);
   return result;
 }

@@ -1,7 +1,8 @@
 /**
  * Storage for the events sent on MCP GET streams (`mcp_events`), so a client that
  * reconnects with `Last-Event-ID` gets what it missed. The adapter is `mcp/event-store.ts`;
- * this file holds its queries. `seq` is the event id the client sees.
+ * this file holds its queries. `seq` is the event id the client sees, unique within its
+ * session (the key is (session_id, seq)).
  */
 import type { Ctx } from './context.js';
 

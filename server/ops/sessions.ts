@@ -2,7 +2,7 @@
  * Live connections (MCP sessions) of agents. Presence derives from these rows: an agent with
  * an open session is online or idle; one without is offline after a short grace period.
  */
-import type { Ctx } from './context.js';
+import { type Ctx, withTx } from './context.js';
 
 export interface SessionStart {
   id: string;
@@ -13,6 +13,8 @@ export interface SessionStart {
   clientVersion?: string | null;
   /** True when the client declared it can take pushed notifications (claude/channel). */
   push?: boolean;
+  /** The server process holding the session (several servers on one database); null with one server. */
+  instanceId?: string | null;
 }
 
 /** Records a new live session. */
@@ -28,6 +30,7 @@ export async function startSession(ctx: Ctx, s: SessionStart): Promise<void> {
       client_name: s.clientName ?? null,
       client_version: s.clientVersion ?? null,
       push: s.push ? 1 : 0,
+      instance_id: s.instanceId ?? null,
       started_at: now,
       last_seen_at: now,
     })
@@ -74,14 +77,29 @@ export async function endSession(ctx: Ctx, id: string): Promise<void> {
 }
 
 /**
- * Ends every session left open by an earlier server process (they cannot be live after a
- * restart: MCP sessions live in memory). Returns how many were closed.
+ * Ends the sessions no running server holds (MCP sessions live in a server's memory, so they
+ * die with it). One server (SQLite): every open session, left by an earlier process. Several
+ * servers on one database (`instancesSeenSince` given, UTC ms): first forgets the instances
+ * whose heartbeat is older than that, then ends the sessions of instances that are gone (and
+ * those without one, written by a server from before instances). One transaction, so a
+ * server that was only slow and renews its heartbeat meanwhile waits for the commit, finds
+ * itself gone and reopens its sessions (server/ops/instances.ts `heartbeatInstance`).
+ * Tells the bus about each agent affected. Returns how many sessions were ended.
  */
-export async function endStaleSessions(ctx: Ctx): Promise<number> {
-  const r = await ctx.db
-    .updateTable('sessions')
-    .set({ ended_at: ctx.now() })
-    .where('ended_at', 'is', null)
-    .executeTakeFirst();
-  return Number(r.numUpdatedRows);
+export async function endStaleSessions(ctx: Ctx, opts: { instancesSeenSince?: number } = {}): Promise<number> {
+  const since = opts.instancesSeenSince;
+  return withTx(ctx, async (tx) => {
+    let q = tx.db.updateTable('sessions').set({ ended_at: tx.now() }).where('ended_at', 'is', null);
+    if (since !== undefined) {
+      await tx.db.deleteFrom('instances').where('last_seen_at', '<', since).execute();
+      q = q.where((eb) =>
+        eb.or([eb('instance_id', 'is', null), eb('instance_id', 'not in', eb.selectFrom('instances').select('id'))]),
+      );
+    }
+    const rows = await q.returning(['team_id', 'agent_id']).execute();
+    const agents = new Map<string, string>();
+    for (const r of rows) if (r.agent_id) agents.set(r.agent_id, r.team_id);
+    for (const [agentId, teamId] of agents) tx.emit({ type: 'agent.changed', teamId, agentId });
+    return rows.length;
+  });
 }
