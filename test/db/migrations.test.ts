@@ -11,7 +11,11 @@ describe('migrations (SQLite)', () => {
   afterEach(() => db?.close());
 
   const names = () =>
-    (db?.prepare('SELECT name FROM schema_migrations ORDER BY name').all() as { name: string }[]).map((r) => r.name);
+    (
+      (db as BetterSqlite3.Database).prepare('SELECT name FROM schema_migrations ORDER BY name').all() as {
+        name: string;
+      }[]
+    ).map((r) => r.name);
 
   it('applies every file in order once, and a second run applies nothing', () => {
     db = new BetterSqlite3(':memory:');
