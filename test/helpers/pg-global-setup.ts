@@ -1,8 +1,8 @@
 /**
- * Vitest global setup for SWITCHBOARD_TEST_DIALECT=postgres: creates this run's template
- * database, migrated once, from which test files copy their databases
- * (`CREATE DATABASE … TEMPLATE …`), and drops every database of the run at the end.
- * Does nothing for the default (SQLite) run.
+ * Vitest global setup of the "postgres" project (its `env` sets SWITCHBOARD_TEST_DIALECT to
+ * `postgres`): creates this run's template database, migrated once, from which test files
+ * copy their databases (`CREATE DATABASE … TEMPLATE …`), and drops every database of the run
+ * at the end. PostgreSQL down fails the run, saying how to start it. Does nothing elsewhere.
  */
 import type { TestProject } from 'vitest/node';
 import { openPostgresDatabase } from '../../server/db/postgres.js';
@@ -23,7 +23,9 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<(() => Promise<void>) | undefined> {
-  if (process.env.SWITCHBOARD_TEST_DIALECT !== 'postgres') {
+  // A project's `env` reaches its test workers, not this process: read it from the config.
+  const dialect = project.config.env?.SWITCHBOARD_TEST_DIALECT ?? process.env.SWITCHBOARD_TEST_DIALECT;
+  if (dialect !== 'postgres') {
     project.provide('pgTemplate', null);
     return undefined;
   }
