@@ -34,6 +34,7 @@ function template(): PgTemplate {
       'no PostgreSQL template for this run: run the tests under the "postgres" vitest project (npx vitest run --project postgres), whose global setup creates the template',
     );
   }
+  if ('error' in tpl) throw new Error(`no PostgreSQL for the tests: ${tpl.error}`);
   return tpl;
 }
 
