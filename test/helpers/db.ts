@@ -38,7 +38,7 @@ export async function snapshot(db: Db): Promise<string> {
   return JSON.stringify(Object.fromEntries(tables.map((t, i) => [t, rows[i]])));
 }
 
-/** The tables `snapshot` reads, looked up once per database (introspection costs more than the reads). */
+/** The tables `snapshot` reads, looked up once per database (the schema does not change in a test). */
 const tablesOf = new WeakMap<Db, Promise<string[]>>();
 function dataTables(db: Db): Promise<string[]> {
   let tables = tablesOf.get(db);
