@@ -3,15 +3,16 @@ import { pino } from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createApp, type SwitchboardApp } from '../../server/app.js';
 import { createBus } from '../../server/bus.js';
-import { type OpenedDatabase, openMemoryDatabase } from '../../server/db/connection.js';
+import type { OpenedDb } from '../../server/db/open.js';
 import { createCtx } from '../../server/ops/context.js';
 import { mintToken } from '../../server/ops/tokens.js';
+import { openTestDatabase } from '../helpers/db.js';
 
-let opened: OpenedDatabase;
+let opened: OpenedDb;
 let sb: SwitchboardApp;
 
-function build(auth: 'local' | 'token' = 'local') {
-  opened = openMemoryDatabase();
+async function build(auth: 'local' | 'token' = 'local') {
+  opened = await openTestDatabase();
   sb = createApp({
     db: opened.db,
     bus: createBus(),

@@ -1,18 +1,17 @@
 /**
  * Operation-test helpers: a fresh migrated database per test, a settable clock. The database
- * is an in-memory SQLite copy, or with SWITCHBOARD_TEST_DIALECT=postgres a PostgreSQL one
- * (test/helpers/pg.ts): `SWITCHBOARD_TEST_DIALECT=postgres npx vitest run test/ops`.
+ * is an in-memory SQLite copy, or in the "postgres" vitest project a PostgreSQL one
+ * (test/helpers/db.ts): `npx vitest run --project postgres test/ops`.
  */
 import { expect } from 'vitest';
 import { type Bus, type BusEvent, createBus } from '../../server/bus.js';
-import { openMemoryDatabase } from '../../server/db/connection.js';
 import type { OpenedDb } from '../../server/db/open.js';
 import { DomainError } from '../../server/errors.js';
 import { upsertAgent } from '../../server/ops/agents.js';
 import { type Ctx, createCtx, type Limits } from '../../server/ops/context.js';
 import type { Agent } from '../../server/ops/model.js';
 import type { AgentKind } from '../../server/ops/schemas.js';
-import { openTestPostgres } from './pg.js';
+import { openTestDatabase } from './db.js';
 
 export interface TestWorld {
   opened: OpenedDb;
@@ -30,7 +29,7 @@ export interface TestWorld {
 }
 
 export async function createWorld(limits: Partial<Limits> = {}): Promise<TestWorld> {
-  const opened = process.env.SWITCHBOARD_TEST_DIALECT === 'postgres' ? await openTestPostgres() : openMemoryDatabase();
+  const opened = await openTestDatabase();
   const bus = createBus((err) => {
     throw err;
   });

@@ -1,6 +1,6 @@
 /**
  * In-process MCP: the real MCP server factory (mcp/server.ts) and a real SDK `Client`, linked by
- * the SDK's InMemoryTransport, on a fresh in-memory database with the real schema. Fast, for
+ * the SDK's InMemoryTransport, on a fresh database of the run's dialect (test/helpers/db.ts). Fast, for
  * tool behaviour; what needs HTTP (sessions, streams, headers, push) uses test/helpers/server.ts.
  */
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -9,7 +9,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { pino } from 'pino';
 import { createMcpServer, type SessionState } from '../../mcp/server.js';
 import { createBus } from '../../server/bus.js';
-import { type OpenedDatabase, openMemoryDatabase } from '../../server/db/connection.js';
+import type { OpenedDb } from '../../server/db/open.js';
 import type { AppDeps } from '../../server/deps.js';
 import { newId } from '../../server/ids.js';
 import { upsertAgent } from '../../server/ops/agents.js';
@@ -17,6 +17,7 @@ import { createCtx } from '../../server/ops/context.js';
 import { createGuards } from '../../server/ops/guards.js';
 import type { Agent } from '../../server/ops/model.js';
 import { startSession, updateSession } from '../../server/ops/sessions.js';
+import { openTestDatabase } from './db.js';
 import { withData } from './server.js';
 
 /** A connected in-process agent: the same calls as test/helpers/server.ts `AgentClient`. */
@@ -33,7 +34,7 @@ export interface InProcessAgent {
 
 export interface InProcessWorld {
   deps: AppDeps;
-  opened: OpenedDatabase;
+  opened: OpenedDb;
   /** Creates (or finds) a teammate without connecting it. */
   join: (name: string, opts?: { role?: string; team?: string }) => Promise<Agent>;
   /** Connects a session: as `agent` (joined first), or anonymous when omitted. */
@@ -42,7 +43,7 @@ export interface InProcessWorld {
 }
 
 export async function inProcessWorld(): Promise<InProcessWorld> {
-  const opened = openMemoryDatabase();
+  const opened = await openTestDatabase();
   const deps: AppDeps = {
     db: opened.db,
     bus: createBus(),

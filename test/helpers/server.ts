@@ -1,6 +1,7 @@
 /**
  * Integration helpers: a real Switchboard HTTP server on 127.0.0.1 and a random port, on a
- * real SQLite file, and real MCP SDK clients connected to it over Streamable HTTP.
+ * real SQLite file (or, in the "postgres" vitest project, a PostgreSQL database of its own),
+ * and real MCP SDK clients connected to it over Streamable HTTP.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
@@ -14,22 +15,26 @@ import { pino } from 'pino';
 import { resultData } from '../../mcp/results.js';
 import { createApp, type SwitchboardApp } from '../../server/app.js';
 import { createBus } from '../../server/bus.js';
-import { type OpenedDatabase, openDatabase } from '../../server/db/connection.js';
+import { openDatabase } from '../../server/db/connection.js';
+import type { OpenedDb } from '../../server/db/open.js';
 import type { AppDeps } from '../../server/deps.js';
 import { baseCtx } from '../../server/identity.js';
 import type { Limits } from '../../server/ops/context.js';
 import { endStaleSessions } from '../../server/ops/sessions.js';
+import { TEST_DIALECT } from './db.js';
+import { openKeptPostgres, releaseKeptPostgres } from './pg.js';
 
 export interface TestServer {
   url: string;
   mcpUrl: string;
+  /** Its SQLite file's directory; on PostgreSQL the key of its database (see `startServer`). */
   dataDir: string;
   deps: AppDeps;
   sb: SwitchboardApp;
-  opened: OpenedDatabase;
-  /** Stops the server and closes the database; keeps the data directory. */
+  opened: OpenedDb;
+  /** Stops the server and closes the database; keeps the data directory (and its database). */
   stop: () => Promise<void>;
-  /** Stops and deletes the data directory. */
+  /** Stops and deletes the data directory (on PostgreSQL, empties its database for reuse). */
   destroy: () => Promise<void>;
 }
 
@@ -45,9 +50,15 @@ export function tempDataDir(): string {
   return mkdtempSync(join(tmpdir(), 'switchboard-test-'));
 }
 
+/**
+ * Starts a server on `opts.dataDir` (default a new temporary directory). In the "postgres"
+ * project its database is a PostgreSQL one tied to the data directory: a server started again
+ * on the same directory finds the same data, as it would in the SQLite file.
+ */
 export async function startServer(opts: TestServerOptions = {}): Promise<TestServer> {
   const dataDir = opts.dataDir ?? tempDataDir();
-  const opened = openDatabase(join(dataDir, 'switchboard.db'));
+  const opened: OpenedDb =
+    TEST_DIALECT === 'postgres' ? await openKeptPostgres(dataDir) : openDatabase(join(dataDir, 'switchboard.db'));
   const deps: AppDeps = {
     db: opened.db,
     bus: createBus(),
@@ -86,6 +97,7 @@ export async function startServer(opts: TestServerOptions = {}): Promise<TestSer
     stop,
     destroy: async () => {
       await stop();
+      if (TEST_DIALECT === 'postgres') await releaseKeptPostgres(dataDir);
       rmSync(dataDir, { recursive: true, force: true });
     },
   };

@@ -8,23 +8,10 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { listTools } from '../../mcp/server.js';
 import { TOOLS } from '../../mcp/tools/index.js';
+import { snapshot } from '../helpers/db.js';
 import { type AgentClient, connectAgent, startServer, type TestServer, textOf, withData } from '../helpers/server.js';
 
-const ACTIVITY_COLUMNS = new Set(['last_seen_at', 'lease_expires_at', 'last_used_at']);
-
-async function snapshot(server: TestServer): Promise<string> {
-  const sqlite = server.opened.sqlite;
-  const tables = (
-    sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]
-  ).map((t) => t.name);
-  const out: Record<string, unknown[]> = {};
-  for (const t of tables) {
-    if (t === 'sessions' || t.startsWith('mcp_')) continue; // connection bookkeeping, not data
-    const rows = sqlite.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all() as Record<string, unknown>[];
-    out[t] = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !ACTIVITY_COLUMNS.has(k))));
-  }
-  return JSON.stringify(out);
-}
+const snapshotOf = (server: TestServer) => snapshot(server.opened.db);
 
 describe('bad input to every tool', () => {
   let server: TestServer;
@@ -61,13 +48,13 @@ describe('bad input to every tool', () => {
       for (const p of props) cases.push({ [p]: { nested: ['not', 'valid'] } });
       if (required.length > 0) cases.push({});
       for (const args of cases) {
-        const before = await snapshot(server);
+        const before = await snapshotOf(server);
         const r = withData((await dev.client.callTool({ name: tool.name, arguments: args })) as CallToolResult);
         expect(r.isError, `${tool.name} ${JSON.stringify(args)}`).toBe(true);
         const err = (r.data as { error: { code: string; message: string } }).error;
         expect(err.code, `${tool.name} ${JSON.stringify(args)}: ${err.message}`).toBe('invalid');
         expect(textOf(r as never)).toMatch(/^Error \(invalid\): invalid input — \S+/);
-        expect(await snapshot(server)).toBe(before);
+        expect(await snapshotOf(server)).toBe(before);
       }
     });
   }

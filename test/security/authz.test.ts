@@ -154,7 +154,7 @@ describe('MCP authorization matrix (token mode)', () => {
             headers: { ...MCP_HEADERS, ...headers },
             body: JSON.stringify(body),
           });
-        const before = snapshot(h.opened.sqlite);
+        const before = await snapshot(h.opened.db);
 
         // No token, a made-up token, a revoked token: 401 with a challenge, on the session and for a new one.
         for (const auth of [undefined, 'Bearer sb_not-a-real-token', `Bearer ${f.revoked}`]) {
@@ -169,20 +169,20 @@ describe('MCP authorization matrix (token mode)', () => {
         // Another agent's valid token cannot use alice's session.
         const hijack = await post({ authorization: `Bearer ${f.tokens.bob}`, 'mcp-session-id': session });
         expect(hijack.status).toBe(403);
-        expect(snapshot(h.opened.sqlite)).toBe(before);
+        expect(await snapshot(h.opened.db)).toBe(before);
 
         // Who may not: refused with the expected code, nothing changed; or shown nothing private.
         for (const [actor, outcome] of Object.entries(row.who) as [Actor, Outcome][]) {
           if (outcome === 'ok') continue;
           const client = actor === 'alice' ? alice : await connect(h.url, { token: f.tokens[actor] });
-          const pre = snapshot(h.opened.sqlite);
+          const pre = await snapshot(h.opened.db);
           const r = await client.call(tool.name, row.args(f));
           if (outcome === 'isolated' || outcome === 'private') {
             expect(codeOf(r), `${actor}: ${JSON.stringify(r.content)}`).toBeNull();
             expectSeen(outcome, JSON.stringify(r), f, `${tool.name} as ${actor}`);
           } else {
             expect(codeOf(r), `${tool.name} as ${actor}: ${JSON.stringify(r.content)}`).toBe(outcome);
-            expect(snapshot(h.opened.sqlite), `${tool.name} as ${actor} changed state`).toBe(pre);
+            expect(await snapshot(h.opened.db), `${tool.name} as ${actor} changed state`).toBe(pre);
           }
           if (client !== alice) await client.close();
         }
@@ -208,13 +208,13 @@ describe('MCP without an identity (local mode)', () => {
     try {
       const f = await seed(h.deps);
       const anon = await connect(h.url);
-      const before = snapshot(h.opened.sqlite);
+      const before = await snapshot(h.opened.db);
       for (const tool of TOOLS) {
         if (tool.name === 'teammate_join') continue;
         const r = await anon.call(tool.name, (TOOL_MATRIX[tool.name]?.args ?? (() => ({})))(f));
         expect(codeOf(r), tool.name).toBe('unauthorized');
       }
-      expect(snapshot(h.opened.sqlite)).toBe(before);
+      expect(await snapshot(h.opened.db)).toBe(before);
       await anon.close();
     } finally {
       await h.close();
@@ -367,7 +367,7 @@ describe('JSON API authorization matrix (token mode)', () => {
             headers: { 'content-type': 'application/json', ...(auth && { authorization: auth }) },
             ...(actorBody !== undefined && { body: JSON.stringify(actorBody) }),
           });
-        const before = snapshot(h.opened.sqlite);
+        const before = await snapshot(h.opened.db);
         for (const auth of [undefined, 'Bearer sb_not-a-real-token', `Bearer ${f.revoked}`, 'Basic YWxpY2U6eA==']) {
           const res = await send(auth);
           if (key === 'POST /api/v1/join' && auth === undefined) {
@@ -380,11 +380,11 @@ describe('JSON API authorization matrix (token mode)', () => {
           const body = (await res.json()) as { error: { code: string } };
           expect(body.error.code).toMatch(/^(unauthorized|forbidden)$/);
         }
-        expect(snapshot(h.opened.sqlite)).toBe(before);
+        expect(await snapshot(h.opened.db)).toBe(before);
 
         for (const [actor, outcome] of Object.entries(row.who) as [Actor, Outcome][]) {
           if (outcome === 'ok') continue;
-          const pre = snapshot(h.opened.sqlite);
+          const pre = await snapshot(h.opened.db);
           const res = await send(`Bearer ${f.tokens[actor]}`);
           const text = await res.text();
           if (outcome === 'isolated' || outcome === 'private') {
@@ -393,7 +393,7 @@ describe('JSON API authorization matrix (token mode)', () => {
           } else {
             expect(res.status, `${key} as ${actor}: ${text}`).toBe(STATUS[outcome]);
             expect(JSON.parse(text).error.code).toBe(outcome);
-            expect(snapshot(h.opened.sqlite), `${key} as ${actor} changed state`).toBe(pre);
+            expect(await snapshot(h.opened.db), `${key} as ${actor} changed state`).toBe(pre);
           }
         }
       } finally {
@@ -559,7 +559,7 @@ describe('board authorization matrix (token mode)', () => {
       const h = await harness({ auth: 'token' });
       try {
         const f = await seed(h.deps);
-        const before = snapshot(h.opened.sqlite);
+        const before = await snapshot(h.opened.db);
         // Without a valid login: sent to the login page, shown nothing, nothing changed.
         for (const token of [undefined, 'sb_not-a-real-token', f.revoked]) {
           const r = await visit(h, f, token);
@@ -567,27 +567,27 @@ describe('board authorization matrix (token mode)', () => {
           expect(r.location).toMatch(/^\/login/);
           for (const s of f.secrets.slice(0, 8)) expect(r.text).not.toContain(s);
         }
-        expect(snapshot(h.opened.sqlite)).toBe(before);
+        expect(await snapshot(h.opened.db)).toBe(before);
         for (const [actor, outcome] of Object.entries(row.who) as [Actor, Outcome][]) {
           if (outcome === 'ok') continue;
-          const pre = snapshot(h.opened.sqlite);
+          const pre = await snapshot(h.opened.db);
           const r = await visit(h, f, f.tokens[actor]);
           if (outcome === 'isolated' || outcome === 'private') {
             expect(r.status, `${key} as ${actor}`).toBe(200);
             expectSeen(outcome, r.text, f, `${key} as ${actor}`);
           } else {
             expect(r.status, `${key} as ${actor}: ${r.text.slice(0, 300)}`).toBe(STATUS[outcome]);
-            expect(snapshot(h.opened.sqlite), `${key} as ${actor} changed state`).toBe(pre);
+            expect(await snapshot(h.opened.db), `${key} as ${actor} changed state`).toBe(pre);
           }
         }
       } finally {
         await h.close();
       }
       await eachPermitted(row.who, { auth: 'token' }, async (actor, w, f) => {
-        const before = snapshot(w.opened.sqlite);
+        const before = await snapshot(w.opened.db);
         const r = await visit(w, f, f.tokens[actor]);
         expect(r.status, `${key} as ${actor}: ${r.text.slice(0, 300)}`).toBe(method === 'POST' ? 303 : 200);
-        if (method === 'POST') expect(snapshot(w.opened.sqlite), `${key} as ${actor} did nothing`).not.toBe(before);
+        if (method === 'POST') expect(await snapshot(w.opened.db), `${key} as ${actor} did nothing`).not.toBe(before);
       });
     });
   }

@@ -1,5 +1,5 @@
 /**
- * The security suite's world: a real app on a real (in-memory or file) SQLite database,
+ * The security suite's world: a real app on a fresh database of the run's dialect (test/helpers/db.ts),
  * served over HTTP on 127.0.0.1 when MCP clients need it, seeded with two teams whose agents,
  * tokens, tasks, reviews and messages every authorization case can point at.
  */
@@ -8,11 +8,10 @@ import { type ServerType, serve } from '@hono/node-server';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type BetterSqlite3 from 'better-sqlite3';
 import { pino } from 'pino';
 import { createApp, type SwitchboardApp } from '../../server/app.js';
 import { createBus } from '../../server/bus.js';
-import { type OpenedDatabase, openMemoryDatabase } from '../../server/db/connection.js';
+import type { OpenedDb } from '../../server/db/open.js';
 import type { AppDeps } from '../../server/deps.js';
 import { upsertAgent } from '../../server/ops/agents.js';
 import { type Ctx, createCtx, type Limits } from '../../server/ops/context.js';
@@ -21,12 +20,15 @@ import type { Agent } from '../../server/ops/model.js';
 import { requestReview } from '../../server/ops/reviews.js';
 import { claimTask, createTask, handoffTask } from '../../server/ops/tasks.js';
 import { mintToken, revokeToken } from '../../server/ops/tokens.js';
+import { openTestDatabase } from '../helpers/db.js';
 import { withData } from '../helpers/server.js';
+
+export { snapshot } from '../helpers/db.js';
 
 export interface Harness {
   deps: AppDeps;
   sb: SwitchboardApp;
-  opened: OpenedDatabase;
+  opened: OpenedDb;
   /** Base URL when served over HTTP (`serve: true`), else `http://127.0.0.1`. */
   url: string;
   /** `app.request` with an absolute loopback URL. */
@@ -42,11 +44,11 @@ export interface HarnessOptions {
   /** Use a settable clock (starts at 2026-01-01T12:00Z) instead of the real one. */
   fakeClock?: boolean;
   origins?: AppDeps['origins'];
-  opened?: OpenedDatabase;
+  opened?: OpenedDb;
 }
 
 export async function harness(opts: HarnessOptions = {}): Promise<Harness> {
-  const opened = opts.opened ?? openMemoryDatabase();
+  const opened = opts.opened ?? (await openTestDatabase());
   const clock = { now: Date.UTC(2026, 0, 1, 12) };
   const deps: AppDeps = {
     db: opened.db,
@@ -189,24 +191,6 @@ export async function seed(deps: AppDeps): Promise<Fixture> {
     ],
     ctx,
   };
-}
-
-/**
- * The database's data as one string, for "nothing changed" assertions. Connection bookkeeping
- * (sessions, stream events) and activity stamps (a failed call still counts as activity) are left out.
- */
-const ACTIVITY_COLUMNS = new Set(['last_seen_at', 'lease_expires_at', 'last_used_at']);
-export function snapshot(sqlite: BetterSqlite3.Database): string {
-  const tables = (
-    sqlite.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as { name: string }[]
-  ).map((t) => t.name);
-  const out: Record<string, unknown[]> = {};
-  for (const t of tables) {
-    if (t === 'sessions' || t.startsWith('mcp_')) continue;
-    const rows = sqlite.prepare(`SELECT * FROM "${t}" ORDER BY rowid`).all() as Record<string, unknown>[];
-    out[t] = rows.map((r) => Object.fromEntries(Object.entries(r).filter(([k]) => !ACTIVITY_COLUMNS.has(k))));
-  }
-  return JSON.stringify(out);
 }
 
 export interface McpAgent {

@@ -115,20 +115,20 @@ describe('fuzzing every MCP tool', () => {
         );
       await fc.assert(
         fc.asyncProperty(args, async (a) => {
-          const before = snapshot(h.opened.sqlite);
+          const before = await snapshot(h.opened.db);
           const r = await alice.call(tool.name, a as Record<string, unknown>).catch((err: Error) => err);
           if (r instanceof Error) {
             // Refused before the tool: arguments that are not an object (by the protocol layer),
             // or text that is not valid Unicode (by the HTTP guard, 400).
             const notObject = Array.isArray(a) || typeof a !== 'object' || a === null;
             expect(r.message).toMatch(notObject ? /arguments|unpaired UTF-16 surrogate/ : /unpaired UTF-16 surrogate/);
-            expect(snapshot(h.opened.sqlite)).toBe(before);
+            expect(await snapshot(h.opened.db)).toBe(before);
             return;
           }
           const code = codeOf(r);
           if (code !== null) {
             expectDomainError(r.data?.error, `${tool.name} ${JSON.stringify(a).slice(0, 200)}`);
-            expect(snapshot(h.opened.sqlite), `${tool.name} changed state on ${code}`).toBe(before);
+            expect(await snapshot(h.opened.db), `${tool.name} changed state on ${code}`).toBe(before);
           }
         }),
         { numRuns: RUNS },
@@ -167,7 +167,7 @@ describe('fuzzing every MCP tool', () => {
     const session = alice.transport.sessionId as string;
     await fc.assert(
       fc.asyncProperty(message, async (m) => {
-        const before = snapshot(h.opened.sqlite);
+        const before = await snapshot(h.opened.db);
         const res = await fetch(`${h.url}/mcp?agent=alice`, {
           method: 'POST',
           headers: { ...MCP_HEADERS, 'mcp-session-id': session },
@@ -176,7 +176,7 @@ describe('fuzzing every MCP tool', () => {
         const text = await res.text();
         expect(res.status, text).toBeLessThan(500);
         expect(text).not.toMatch(INTERNALS);
-        if (res.status >= 400) expect(snapshot(h.opened.sqlite)).toBe(before);
+        if (res.status >= 400) expect(await snapshot(h.opened.db)).toBe(before);
       }),
       { numRuns: RUNS * 3 },
     );
@@ -184,7 +184,7 @@ describe('fuzzing every MCP tool', () => {
   });
 
   it('random bytes as a request body (MCP and API): refused with a 4xx, nothing changes', async () => {
-    const before = snapshot(h.opened.sqlite);
+    const before = await snapshot(h.opened.db);
     await fc.assert(
       fc.asyncProperty(
         fc.uint8Array({ maxLength: 300 }),
@@ -203,7 +203,7 @@ describe('fuzzing every MCP tool', () => {
       ),
       { numRuns: RUNS * 3 },
     );
-    expect(snapshot(h.opened.sqlite)).toBe(before);
+    expect(await snapshot(h.opened.db)).toBe(before);
   });
 });
 
@@ -285,7 +285,7 @@ describe('fuzzing every JSON API route', () => {
           body,
           fc.constantFrom('alice', 'bob', 'mallory', 'nobody'),
           async (p, q, b, who) => {
-            const before = snapshot(h.opened.sqlite);
+            const before = await snapshot(h.opened.db);
             const headers: Record<string, string> = { 'content-type': 'application/json', 'x-switchboard-agent': who };
             if (who === 'mallory') headers['x-switchboard-team'] = 'other';
             const res = await h.request(`${p}${q}`, {
@@ -298,7 +298,7 @@ describe('fuzzing every JSON API route', () => {
             expect(res.status, label).toBeLessThan(500);
             if (res.status >= 400) {
               expectDomainError(JSON.parse(text).error, label);
-              expect(snapshot(h.opened.sqlite), label).toBe(before);
+              expect(await snapshot(h.opened.db), label).toBe(before);
             }
           },
         ),

@@ -39,7 +39,7 @@ describe('hostile message bodies', () => {
       const f = await seed(h.deps);
       const stored: { value: string; id: string; name: string }[] = [];
       for (const hostile of HOSTILE_STRINGS) {
-        const before = snapshot(h.opened.sqlite);
+        const before = await snapshot(h.opened.db);
         const res = await h.request('/api/v1/messages', {
           method: 'POST',
           headers: as('alice'),
@@ -52,7 +52,7 @@ describe('hostile message bodies', () => {
           expect(res.status, hostile.name).toBe(400);
           expect(body.error.code).toBe('invalid');
           expect(body.error.message).toMatch(/message: contains control characters|unpaired UTF-16 surrogate/);
-          expect(snapshot(h.opened.sqlite)).toBe(before);
+          expect(await snapshot(h.opened.db)).toBe(before);
         }
       }
       // Refused exactly where they should be: control characters, and text that is not valid Unicode.
@@ -92,7 +92,7 @@ describe('hostile message bodies', () => {
     const h = await harness();
     try {
       await seed(h.deps);
-      const before = snapshot(h.opened.sqlite);
+      const before = await snapshot(h.opened.db);
       const big = await h.request('/api/v1/messages', {
         method: 'POST',
         headers: { ...as('alice'), 'content-length': String(2_000_000) },
@@ -117,7 +117,7 @@ describe('hostile message bodies', () => {
         body: new Uint8Array([0x7b, 0x22, 0xc0, 0xaf, 0x22, 0x7d]),
       });
       expect(bytes.status).toBe(400);
-      expect(snapshot(h.opened.sqlite)).toBe(before);
+      expect(await snapshot(h.opened.db)).toBe(before);
     } finally {
       await h.close();
     }
@@ -129,7 +129,7 @@ describe('hostile names and references', () => {
     const h = await harness({ serve: true });
     try {
       const f = await seed(h.deps);
-      const before = snapshot(h.opened.sqlite);
+      const before = await snapshot(h.opened.db);
       const alice = await connect(h.url, { agent: 'alice' });
       // A hostile string that happens to be a valid name (e.g. "CON") is just a name: never a path.
       for (const { name, value } of HOSTILE_STRINGS.filter((x) => !NAME_PATTERN.test(x.value.trim().toLowerCase()))) {
@@ -176,12 +176,13 @@ describe('hostile names and references', () => {
         expect(join.status, name).toBe(400);
       }
       await alice.close();
-      const names = h.opened.sqlite.prepare('SELECT name FROM agents UNION SELECT name FROM teams').all() as {
-        name: string;
-      }[];
+      const names = [
+        ...(await h.opened.db.selectFrom('agents').select('name').execute()),
+        ...(await h.opened.db.selectFrom('teams').select('name').execute()),
+      ];
       for (const n of names) expect(n.name).toMatch(NAME_PATTERN);
       // The data is untouched, and every table is still there with its rows.
-      const after = snapshot(h.opened.sqlite);
+      const after = await snapshot(h.opened.db);
       expect(JSON.parse(after).messages.length).toBe(JSON.parse(before).messages.length);
       expect(Object.keys(JSON.parse(after)).sort()).toEqual(Object.keys(JSON.parse(before)).sort());
       expect(f.tokens.alice).toMatch(/^sb_/);

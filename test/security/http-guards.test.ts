@@ -86,7 +86,7 @@ describe('Origin and Sec-Fetch-Site (drive-by pages)', () => {
     const h = await harness({ serve: true });
     try {
       await seed(h.deps);
-      const before = snapshot(h.opened.sqlite);
+      const before = await snapshot(h.opened.db);
       for (const origin of ['http://evil.example', 'null', 'http://localhost:3000', 'http://127.0.0.1:1', 'file://']) {
         const init = await fetch(`${h.url}/mcp?agent=alice`, {
           method: 'POST',
@@ -103,7 +103,7 @@ describe('Origin and Sec-Fetch-Site (drive-by pages)', () => {
         expect(send.status, origin).toBe(403);
       }
       expect(h.sb.mcp.sessions.size).toBe(0);
-      expect(snapshot(h.opened.sqlite)).toBe(before);
+      expect(await snapshot(h.opened.db)).toBe(before);
       // The server's own origin is fine.
       const own = await fetch(`${h.url}/api/v1/me`, { headers: { origin: h.url, 'x-switchboard-agent': 'alice' } });
       expect(own.status).toBe(200);
@@ -116,7 +116,7 @@ describe('Origin and Sec-Fetch-Site (drive-by pages)', () => {
     const h = await harness();
     try {
       await seed(h.deps);
-      const before = snapshot(h.opened.sqlite);
+      const before = await snapshot(h.opened.db);
       for (const site of ['cross-site', 'same-site']) {
         const post = await h.request('/api/v1/messages', {
           method: 'POST',
@@ -135,7 +135,7 @@ describe('Origin and Sec-Fetch-Site (drive-by pages)', () => {
         });
         expect(board.status).toBe(403);
       }
-      expect(snapshot(h.opened.sqlite)).toBe(before);
+      expect(await snapshot(h.opened.db)).toBe(before);
       // A link followed from another site to a board page is a plain navigation: not refused by the guard.
       const nav = await h.request('/healthz', { headers: { 'sec-fetch-site': 'cross-site' } });
       expect(nav.status).toBe(200);
@@ -152,14 +152,14 @@ describe('Origin and Sec-Fetch-Site (drive-by pages)', () => {
     const h = await harness();
     try {
       await seed(h.deps);
-      const before = snapshot(h.opened.sqlite);
+      const before = await snapshot(h.opened.db);
       const r = await h.request('/t/default/tasks', {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', origin: 'https://evil.example' },
         body: 'title=planted',
       });
       expect(r.status).toBe(403);
-      expect(snapshot(h.opened.sqlite)).toBe(before);
+      expect(await snapshot(h.opened.db)).toBe(before);
     } finally {
       await h.close();
     }
@@ -171,7 +171,7 @@ describe('JSON bodies only', () => {
     const h = await harness();
     try {
       await seed(h.deps);
-      const before = snapshot(h.opened.sqlite);
+      const before = await snapshot(h.opened.db);
       const body = JSON.stringify({ to: 'bob', message: 'x' });
       for (const type of [
         undefined,
@@ -194,7 +194,7 @@ describe('JSON bodies only', () => {
         });
         expect(m.status, String(type)).toBe(415);
       }
-      expect(snapshot(h.opened.sqlite)).toBe(before);
+      expect(await snapshot(h.opened.db)).toBe(before);
       const ok = await h.request('/api/v1/messages', {
         method: 'POST',
         headers: { 'content-type': 'application/json; charset=UTF-8', 'x-switchboard-agent': 'alice' },
@@ -210,7 +210,7 @@ describe('JSON bodies only', () => {
     const h = await harness();
     try {
       await seed(h.deps);
-      const before = snapshot(h.opened.sqlite);
+      const before = await snapshot(h.opened.db);
       const headers = { ...JSON_HEADERS, 'x-switchboard-agent': 'alice' };
       for (const bad of [
         [0xff, 0xfe],
@@ -238,7 +238,7 @@ describe('JSON bodies only', () => {
         body: JSON.stringify({ to: 'bob', message: '['.repeat(500) }),
       });
       expect(inString.status).toBe(201);
-      const afterOk = snapshot(h.opened.sqlite);
+      const afterOk = await snapshot(h.opened.db);
       expect(afterOk).not.toBe(before);
     } finally {
       await h.close();
@@ -257,7 +257,7 @@ describe('JSON bodies only', () => {
       const headers = { ...JSON_HEADERS, 'x-switchboard-agent': 'alice', host: new URL(h.url).host };
       const exact = await raw(`${h.url}/api/v1/messages`, { method: 'POST', headers, body: envelope(2048) });
       expect(exact.status).toBe(201);
-      const before = snapshot(h.opened.sqlite);
+      const before = await snapshot(h.opened.db);
       const over = await raw(`${h.url}/api/v1/messages`, { method: 'POST', headers, body: envelope(2049) });
       expect(over.status).toBe(413);
       expect(JSON.parse(over.body).error).toMatchObject({ code: 'too_large', message: /2048 bytes/ });
@@ -274,7 +274,7 @@ describe('JSON bodies only', () => {
         body: JSON.stringify({ ...initializeBody(), pad: 'x'.repeat(3000) }),
       });
       expect(mcp.status).toBe(413);
-      expect(snapshot(h.opened.sqlite)).toBe(before);
+      expect(await snapshot(h.opened.db)).toBe(before);
       expect(h.sb.mcp.sessions.size).toBe(0);
     } finally {
       await h.close();

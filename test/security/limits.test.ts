@@ -6,6 +6,7 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../server/config.js';
 import { acquireWaitSlot } from '../../server/ops/rate-limit.js';
+import { countRows } from '../helpers/db.js';
 import { codeOf, connect, harness, initializeBody, MCP_HEADERS, rpcBody, seed, snapshot } from './fixture.js';
 
 const as = (agent: string) => ({ 'content-type': 'application/json', 'x-switchboard-agent': agent });
@@ -21,7 +22,7 @@ describe('size limits', () => {
         body: JSON.stringify({ to: 'bob', message: 'x'.repeat(100) }),
       });
       expect(ok.status).toBe(201);
-      const before = snapshot(h.opened.sqlite);
+      const before = await snapshot(h.opened.db);
       const over = await h.request('/api/v1/messages', {
         method: 'POST',
         headers: as('alice'),
@@ -38,7 +39,7 @@ describe('size limits', () => {
       expect(codeOf(r)).toBe('too_large');
       const task = await alice.call('task_create', { title: 'T', description: 'd'.repeat(101) });
       expect(codeOf(task)).toBe('too_large');
-      expect(snapshot(h.opened.sqlite)).toBe(before);
+      expect(await snapshot(h.opened.db)).toBe(before);
       expect(codeOf(await alice.call('task_create', { title: 'T', description: 'd'.repeat(100) }))).toBeNull();
       await alice.close();
     } finally {
@@ -50,7 +51,7 @@ describe('size limits', () => {
     const h = await harness({ limits: { maxTitleChars: 40 } });
     try {
       await seed(h.deps);
-      const before = snapshot(h.opened.sqlite);
+      const before = await snapshot(h.opened.db);
       const over = await h.request('/api/v1/tasks', {
         method: 'POST',
         headers: as('alice'),
@@ -58,7 +59,7 @@ describe('size limits', () => {
       });
       expect(over.status).toBe(413);
       expect(((await over.json()) as any).error.message).toMatch(/the limit is 40/);
-      expect(snapshot(h.opened.sqlite)).toBe(before);
+      expect(await snapshot(h.opened.db)).toBe(before);
       const ok = await h.request('/api/v1/tasks', {
         method: 'POST',
         headers: as('alice'),
@@ -80,7 +81,7 @@ describe('size limits', () => {
         body: JSON.stringify({ to: ['bob', 'carol', 'rita'], message: 'three' }),
       });
       expect(ok.status).toBe(201);
-      const before = snapshot(h.opened.sqlite);
+      const before = await snapshot(h.opened.db);
       const over = await h.request('/api/v1/messages', {
         method: 'POST',
         headers: as('alice'),
@@ -95,7 +96,7 @@ describe('size limits', () => {
         body: JSON.stringify({ message: 'everyone' }),
       });
       expect(all.status).toBe(413);
-      expect(snapshot(h.opened.sqlite)).toBe(before);
+      expect(await snapshot(h.opened.db)).toBe(before);
     } finally {
       await h.close();
     }
@@ -115,14 +116,14 @@ describe('sends per agent per minute (token bucket)', () => {
           body: JSON.stringify({ to: agent === 'bob' ? 'carol' : 'bob', message: `m${n}` }),
         });
       for (let i = 0; i < 4; i++) expect((await send('alice', i)).status).toBe(201);
-      const before = snapshot(h.opened.sqlite);
+      const before = await snapshot(h.opened.db);
       const limited = await send('alice', 99);
       expect(limited.status).toBe(429);
       expect(limited.headers.get('retry-after')).toBe('12');
       const err = ((await limited.json()) as any).error;
       expect(err).toMatchObject({ code: 'rate_limited', details: { limit: 5, retryAfterMs: 12_000 } });
       expect(err.message).toMatch(/5 messages per minute/);
-      expect(snapshot(h.opened.sqlite)).toBe(before);
+      expect(await snapshot(h.opened.db)).toBe(before);
       // Broadcasts draw from the same bucket.
       const b = await h.request('/api/v1/broadcast', {
         method: 'POST',
@@ -268,9 +269,9 @@ describe('sessions per agent in local mode (one name, several sessions)', () => 
       const a2 = await connect(h.url, { agent: 'alice' });
       expect(codeOf(await a2.call('teammate_whoami'))).toBeNull();
       const anon = await connect(h.url);
-      const before = snapshot(h.opened.sqlite);
-      const sessionRows = () => h.opened.sqlite.prepare('SELECT count(*) AS n FROM sessions').get();
-      const rowsBefore = sessionRows();
+      const before = await snapshot(h.opened.db);
+      const sessionRows = () => countRows(h.opened.db, 'sessions');
+      const rowsBefore = await sessionRows();
       const register = () => h.sb.guards.sessions.get('default/alice')?.size;
       expect(register()).toBe(2);
 
@@ -291,8 +292,8 @@ describe('sessions per agent in local mode (one name, several sessions)', () => 
       expect(join.data.error.details).toMatchObject({ limit: 2, sessions: 2 });
       expect(codeOf(await anon.call('teammate_whoami'))).toBe('unauthorized');
 
-      expect(snapshot(h.opened.sqlite)).toBe(before);
-      expect(sessionRows()).toEqual(rowsBefore);
+      expect(await snapshot(h.opened.db)).toBe(before);
+      expect(await sessionRows()).toBe(rowsBefore);
       expect(h.sb.mcp.sessions.size).toBe(3);
       expect(register()).toBe(2);
       // Another name is not affected, and the JSON API (no session) is not limited.

@@ -1,23 +1,25 @@
 /**
- * Board test helpers: the real app on a fresh in-memory database, driven with `app.request()`
- * like a browser would (cookies kept, CSRF token taken from the page, same-origin headers).
+ * Board test helpers: the real app on a fresh database of the run's dialect (test/helpers/db.ts),
+ * driven with `app.request()` like a browser would (cookies kept, CSRF token taken from the
+ * page, same-origin headers).
  */
 import { pino } from 'pino';
 import { createApp, type SwitchboardApp } from '../../server/app.js';
 import { createBus } from '../../server/bus.js';
-import { type OpenedDatabase, openMemoryDatabase } from '../../server/db/connection.js';
+import type { OpenedDb } from '../../server/db/open.js';
 import type { AppDeps } from '../../server/deps.js';
 import { upsertAgent } from '../../server/ops/agents.js';
 import { createCtx } from '../../server/ops/context.js';
 import type { Agent } from '../../server/ops/model.js';
 import type { AgentKind } from '../../server/ops/schemas.js';
+import { openTestDatabase } from '../helpers/db.js';
 
 export const ORIGIN = 'http://127.0.0.1:7800';
 
 export interface BoardWorld {
   deps: AppDeps;
   sb: SwitchboardApp;
-  opened: OpenedDatabase;
+  opened: OpenedDb;
   clock: { now: number };
   /** Creates (or updates) a teammate. */
   agent: (name: string, opts?: { team?: string; role?: string; kind?: AgentKind }) => Promise<Agent>;
@@ -27,7 +29,7 @@ export interface BoardWorld {
 }
 
 export async function boardWorld(opts: { auth?: 'local' | 'token'; boardName?: string } = {}): Promise<BoardWorld> {
-  const opened = openMemoryDatabase();
+  const opened = await openTestDatabase();
   const clock = { now: Date.UTC(2026, 0, 1, 12, 0, 0) };
   const deps: AppDeps = {
     db: opened.db,
