@@ -5,6 +5,7 @@ const POSTGRES_ONLY = [
   'test/db/postgres.test.ts',
   'test/db/schema-parity.test.ts',
   'test/security/startup-postgres.test.ts',
+  'test/cluster/**',
 ];
 
 /** Tests about the SQLite file: its data directory, WAL, crash safety, file backup and CLI. */

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod';
 import { AGENT_KINDS, MESSAGE_KINDS, PRIORITIES, TASK_STATUSES } from '../db/schema.js';
-import { fromZodError } from '../errors.js';
+import { DomainError, fromZodError } from '../errors.js';
 
 /** Agent and team names: `[a-z0-9][a-z0-9._-]{0,39}` (DESIGN.md, Concepts). */
 export const NAME_PATTERN = /^[a-z0-9][a-z0-9._-]{0,39}$/;
@@ -90,10 +90,26 @@ export const Limit = (def = 50, max = 200) => z.number().int().min(1).max(max).d
 export const keyHints = z.registry<Record<string, string>>();
 
 /**
+ * The path of the first string holding a NUL character in `input`, or null. Refused before any
+ * schema runs: no field may hold one, and PostgreSQL rejects it even as a query parameter.
+ */
+function nulPath(input: unknown, path = '', depth = 0): string | null {
+  if (typeof input === 'string') return input.includes('\u0000') ? path : null;
+  if (typeof input !== 'object' || input === null || depth > 8) return null;
+  for (const [k, v] of Object.entries(input)) {
+    const found = nulPath(v, path ? `${path}.${k}` : k, depth + 1);
+    if (found !== null) return found;
+  }
+  return null;
+}
+
+/**
  * Parses `input` with `schema`; a failure becomes an `invalid` DomainError naming each field,
  * and for unknown keys the accepted parameters and the one probably meant (errors.ts).
  */
 export function parseInput<S extends z.ZodType>(schema: S, input: unknown): z.infer<S> {
+  const nul = nulPath(input);
+  if (nul !== null) throw new DomainError('invalid', `${nul || 'input'}: contains control characters (NUL)`);
   const r = schema.safeParse(input ?? {});
   if (!r.success) {
     const accepted = schema instanceof z.ZodObject ? Object.keys(schema.shape) : [];

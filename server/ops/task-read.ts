@@ -16,6 +16,9 @@ import type { TaskStatus } from './schemas.js';
  */
 export const SATISFIED_STATUSES: readonly TaskStatus[] = ['done', 'cancelled'];
 
+/** The largest task number the schema holds (`tasks.number` INTEGER). */
+const MAX_TASK_NUMBER = 2_147_483_647;
+
 /**
  * The row of the task `ref` names in `teamId`: a ULID, a number (12) or "#12".
  * Errors: `not_found`.
@@ -25,7 +28,8 @@ export async function resolveTaskRow(ctx: Ctx, teamId: string, ref: string | num
   const num = /^#?\d+$/.test(text) ? Number(text.replace('#', '')) : null;
   let q = ctx.db.selectFrom('tasks').selectAll().where('team_id', '=', teamId);
   q = num !== null ? q.where('number', '=', num) : q.where('id', '=', text);
-  const row = await q.executeTakeFirst();
+  // Task numbers are 32-bit in the schema (PostgreSQL INTEGER); a larger one names no task.
+  const row = num !== null && num > MAX_TASK_NUMBER ? undefined : await q.executeTakeFirst();
   if (!row) {
     throw new DomainError('not_found', `no task ${num !== null ? `#${num}` : text} in your team (see task_list)`, {
       task: text,
