@@ -2,7 +2,8 @@
  * `switchboard migrate` as a real process: it migrates a fresh PostgreSQL database (and the
  * SQLite file of a data directory), says what it applied, then that nothing is left; a
  * malformed URL, an unreachable server, a missing database and a schema newer than the code
- * each exit non-zero with the server's start-up message. Needs PostgreSQL.
+ * each exit non-zero with the server's start-up message. The other data commands (token,
+ * backup) follow the URL too. Needs PostgreSQL.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -89,6 +90,23 @@ describe('switchboard migrate', { timeout: 120_000 }, () => {
     expect(none.code).toBe(1);
     expect(none.stderr).toMatch(new RegExp(`^switchboard: database "${missing}" does not exist on .*; create it`));
     expect(none.stdout).toBe('');
+  });
+
+  it('token and backup follow SWITCHBOARD_DATABASE_URL as the server does', async () => {
+    const name = uniqueName('sbt_tokens');
+    databases.push(name);
+    await createDatabase(name);
+    const env = { SWITCHBOARD_DATABASE_URL: databaseUrl(name) };
+    const created = await runCli(['token', 'create', 'alice', '--json'], { env });
+    expect(created.code, created.stderr).toBe(0);
+    const { info } = created.json();
+    const rows = await query<{ id: string }>(databaseUrl(name), 'SELECT id FROM tokens');
+    expect(rows.map((r) => r.id)).toEqual([info.id]);
+    const listed = await runCli(['token', 'list'], { env });
+    expect(listed.stdout).toMatch(new RegExp(`^${info.id}  agent  alice`));
+    const backup = await runCli(['backup'], { env });
+    expect(backup.code).toBe(1);
+    expect(backup.stderr).toMatch(/back up PostgreSQL with pg_dump/);
   });
 
   it('without a URL, migrates the SQLite file of the data directory', async () => {
