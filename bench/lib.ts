@@ -233,3 +233,59 @@ export function fmt(n: number): string {
 
 /** High-resolution now (ms). */
 export const now = () => performance.now();
+
+/** How long a throughput bench sends (BENCH_SECONDS, default 5), after 1 s of warm-up. */
+export const SEND_SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
+const WARMUP_SECONDS = 1;
+
+/** Runs `loops` concurrent send loops for `seconds`; returns completed sends and errors. */
+export async function drive(loops: number, seconds: number, send: (loop: number) => Promise<void>) {
+  let done = 0;
+  let errors = 0;
+  const until = now() + seconds * 1000;
+  await Promise.all(
+    Array.from({ length: loops }, async (_, i) => {
+      while (now() < until) {
+        try {
+          await send(i);
+          done += 1;
+        } catch {
+          errors += 1;
+        }
+      }
+    }),
+  );
+  return { done, errors };
+}
+
+export type SendMeasurement = Awaited<ReturnType<typeof measureSends>>;
+
+/**
+ * Warm-up, then the measured phase: completed sends per second, and the CPU each side spent per
+ * send (the server processes together, and this client process), which tells whether the
+ * servers or the clients (on the same cores) set the pace.
+ */
+export async function measureSends(servers: ServerProcess[], loops: number, send: (loop: number) => Promise<void>) {
+  const serverCpu = () => servers.reduce((sum, s) => sum + s.cpuMs(), 0);
+  await drive(loops, WARMUP_SECONDS, send);
+  const server0 = serverCpu();
+  const client0 = process.cpuUsage();
+  const t0 = now();
+  const r = await drive(loops, SEND_SECONDS, send);
+  const elapsed = (now() - t0) / 1000;
+  const serverMs = serverCpu() - server0;
+  const c = process.cpuUsage(client0);
+  const clientMs = (c.user + c.system) / 1000;
+  const n = Math.max(1, r.done);
+  return {
+    rate: r.done / elapsed,
+    errors: r.errors,
+    serverCores: serverMs / 1000 / elapsed,
+    serverUsPerSend: (serverMs * 1000) / n,
+    clientUsPerSend: (clientMs * 1000) / n,
+  };
+}
+
+/** The rate, and what the server's CPU per call means: calls per second one fully busy core would carry. */
+export const sendsFigure = (m: SendMeasurement, unit: string) =>
+  `${fmt(m.rate)} ${unit} (server CPU ${fmt(m.serverUsPerSend)} µs/call ≈ ${fmt(1e6 / m.serverUsPerSend)}/s per core, ${fmt(m.serverCores)} cores busy; client CPU ${fmt(m.clientUsPerSend)} µs/call; ${m.errors} errors)`;

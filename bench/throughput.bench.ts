@@ -9,67 +9,19 @@ import {
   apiClient,
   type BenchRow,
   connectMany,
-  fmt,
-  now,
+  measureSends,
   report,
   type ServerProcess,
+  sendsFigure,
   sleep,
   startServerProcess,
 } from './lib.js';
 
-const SECONDS = Number(process.env.BENCH_SECONDS ?? 5);
-const WARMUP_SECONDS = 1;
 const MCP_TARGET = 2_000;
 const API_TARGET = 10_000;
 
-/**
- * Runs the measured phase: completed sends per second, and the CPU each side spent per send
- * (server process, and this client process), which tells whether the server or the clients
- * (on the same 2 cores) set the pace.
- */
-async function measured(server: ServerProcess, loops: number, send: (loop: number) => Promise<void>) {
-  await drive(loops, WARMUP_SECONDS, send);
-  const server0 = server.cpuMs();
-  const client0 = process.cpuUsage();
-  const t0 = now();
-  const r = await drive(loops, SECONDS, send);
-  const elapsed = (now() - t0) / 1000;
-  const serverMs = server.cpuMs() - server0;
-  const c = process.cpuUsage(client0);
-  const clientMs = (c.user + c.system) / 1000;
-  const n = Math.max(1, r.done);
-  return {
-    rate: r.done / elapsed,
-    errors: r.errors,
-    serverCores: serverMs / 1000 / elapsed,
-    serverUsPerSend: (serverMs * 1000) / n,
-    clientUsPerSend: (clientMs * 1000) / n,
-  };
-}
-
-/** The rate, and what the server's CPU per call means: calls per second one fully busy core would carry. */
-const figureOf = (m: Awaited<ReturnType<typeof measured>>, unit: string) =>
-  `${fmt(m.rate)} ${unit} (server CPU ${fmt(m.serverUsPerSend)} µs/call ≈ ${fmt(1e6 / m.serverUsPerSend)}/s per core, ${fmt(m.serverCores)} cores busy; client CPU ${fmt(m.clientUsPerSend)} µs/call; ${m.errors} errors)`;
-
-/** Runs `loops` concurrent send loops for `seconds`; returns completed sends and errors. */
-async function drive(loops: number, seconds: number, send: (loop: number) => Promise<void>) {
-  let done = 0;
-  let errors = 0;
-  const until = now() + seconds * 1000;
-  await Promise.all(
-    Array.from({ length: loops }, async (_, i) => {
-      while (now() < until) {
-        try {
-          await send(i);
-          done += 1;
-        } catch {
-          errors += 1;
-        }
-      }
-    }),
-  );
-  return { done, errors };
-}
+const measured = (server: ServerProcess, loops: number, send: (loop: number) => Promise<void>) =>
+  measureSends([server], loops, send);
 
 async function mcp(clients: number): Promise<BenchRow> {
   const server = await startServerProcess();
@@ -87,7 +39,7 @@ async function mcp(clients: number): Promise<BenchRow> {
       name: `teammate_send_message over MCP, ${clients} client${clients > 1 ? 's' : ''}`,
       values: { perSecond: m.rate, ...m },
       unit: 'calls/s',
-      figure: figureOf(m, 'calls/s'),
+      figure: sendsFigure(m, 'calls/s'),
       target: `≥ ${MCP_TARGET}/s`,
       ok: m.rate >= MCP_TARGET && m.errors === 0,
     };
@@ -121,7 +73,7 @@ async function api(clients: number): Promise<BenchRow> {
       name: `POST /api/v1/messages, ${clients} client${clients > 1 ? 's' : ''}`,
       values: { perSecond: m.rate, ...m },
       unit: 'sends/s',
-      figure: figureOf(m, 'sends/s'),
+      figure: sendsFigure(m, 'sends/s'),
       target: `≥ ${API_TARGET}/s`,
       ok: m.rate >= API_TARGET && m.errors === 0,
     };
@@ -153,14 +105,14 @@ async function floor(): Promise<BenchRow[]> {
         name: 'floor: MCP ping (no tool), 16 clients',
         values: { perSecond: ping.rate, ...ping },
         unit: 'calls/s',
-        figure: figureOf(ping, 'calls/s'),
+        figure: sendsFigure(ping, 'calls/s'),
       },
       {
         bench: 'throughput',
         name: 'floor: GET /healthz (no work), 16 clients',
         values: { perSecond: health.rate, ...health },
         unit: 'requests/s',
-        figure: figureOf(health, 'requests/s'),
+        figure: sendsFigure(health, 'requests/s'),
       },
     ];
   } finally {

@@ -1,13 +1,14 @@
 /**
  * The `switchboard` command line. Each command group lives in `cli/commands/` and
  * registers itself on the program; the CLI talks to a running server's JSON API, except
- * commands that must work without one (serve, token, backup), which open the data directory.
+ * commands that must work without one (serve, token, backup, migrate), which open the database.
  */
 import { Command } from 'commander';
 import { registerBackupCommands } from './commands/backup.js';
 import { registerHooks } from './commands/hooks.js';
 import { registerMcp } from './commands/mcp.js';
 import { registerMessageCommands } from './commands/messages.js';
+import { registerMigrateCommand } from './commands/migrate.js';
 import { registerReviewCommands } from './commands/reviews.js';
 import { registerServe } from './commands/serve.js';
 import { registerTaskCommands } from './commands/tasks.js';
@@ -27,6 +28,7 @@ registerTaskCommands(program);
 registerReviewCommands(program);
 registerTokenCommands(program);
 registerBackupCommands(program);
+registerMigrateCommand(program);
 registerMcp(program);
 registerHooks(program);
 

@@ -1,14 +1,17 @@
 /**
- * Shared by the CLI commands that work on the data directory itself, without a running
- * server (token, backup, retention): where the data directory is, and opening its database.
- * SQLite's locking lets them run beside a live server.
+ * Shared by the CLI commands that work on the database itself, without a running server
+ * (token, backup, retention): where the data directory is, and opening its database, or the
+ * PostgreSQL database SWITCHBOARD_DATABASE_URL names, as the server would. SQLite's locking
+ * lets them run beside a live server; PostgreSQL is shared by design.
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { createBus } from '../server/bus.js';
-import { type OpenedDatabase, openDatabase } from '../server/db/connection.js';
+import { openDatabase } from '../server/db/connection.js';
+import type { OpenedDb } from '../server/db/open.js';
+import { openPostgresDatabase } from '../server/db/postgres.js';
 import { type Ctx, createCtx } from '../server/ops/context.js';
 
 export interface LocalOptions {
@@ -29,20 +32,28 @@ export function dbFileOf(opts: LocalOptions): string {
 }
 
 /**
- * Opens the data directory's database (creating and migrating it when `create`) and runs `fn`
- * with an actor-less context, closing the database afterwards.
- * Errors: `Error` when the database does not exist and `create` is false.
+ * Opens the database a server would use (SWITCHBOARD_DATABASE_URL, else the data directory's
+ * SQLite file, created and migrated only when `create`) and runs `fn` with an actor-less
+ * context, closing the database afterwards.
+ * Errors: `Error` when the SQLite file does not exist and `create` is false; for PostgreSQL
+ * the server's start-up errors (`DatabaseOpenError`).
  */
 export async function withLocalDb<T>(
   opts: LocalOptions,
-  fn: (ctx: Ctx, opened: OpenedDatabase) => Promise<T>,
+  fn: (ctx: Ctx, opened: OpenedDb) => Promise<T>,
   { create = false } = {},
 ): Promise<T> {
-  const file = dbFileOf(opts);
-  if (!create && !existsSync(file)) {
-    throw new Error(`no Switchboard database at ${file}; pass --data-dir or set SWITCHBOARD_DATA_DIR`);
+  const url = process.env.SWITCHBOARD_DATABASE_URL;
+  let opened: OpenedDb;
+  if (url) {
+    opened = await openPostgresDatabase(url, { poolMax: 2 });
+  } else {
+    const file = dbFileOf(opts);
+    if (!create && !existsSync(file)) {
+      throw new Error(`no Switchboard database at ${file}; pass --data-dir or set SWITCHBOARD_DATA_DIR`);
+    }
+    opened = openDatabase(file);
   }
-  const opened = openDatabase(file);
   try {
     return await fn(createCtx({ db: opened.db, bus: createBus() }, null), opened);
   } finally {

@@ -21,6 +21,11 @@ export function registerBackupCommands(program: Command): void {
       .argument('[file]', 'where to write the backup'),
   ).action(
     localAction(async (o, file: string | undefined) => {
+      if (process.env.SWITCHBOARD_DATABASE_URL) {
+        throw new Error(
+          'SWITCHBOARD_DATABASE_URL is set: back up PostgreSQL with pg_dump (pg_dump -Fc -f switchboard.dump "$SWITCHBOARD_DATABASE_URL")',
+        );
+      }
       const source = dbFileOf(o);
       const target = resolve(file ?? join(dirname(source), 'backups', `switchboard-${stamp(new Date())}.db`));
       mkdirSync(dirname(target), { recursive: true });

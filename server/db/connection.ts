@@ -90,6 +90,24 @@ export function openDatabase(
   return wrap(sqlite);
 }
 
+/**
+ * Creates (if needed) and migrates the database file at `file` without keeping it open, for
+ * `switchboard migrate`. Returns the names of the migrations applied now (none: up to date).
+ * Errors: as `openDatabase`, and a database migrated by a newer Switchboard.
+ */
+export function migrateDatabaseFile(file: string, opts: { busyTimeoutMs?: number } = {}): string[] {
+  mkdirSync(dirname(file), { recursive: true });
+  const sqlite = new BetterSqlite3(file);
+  try {
+    applyPragmas(sqlite, 'NORMAL', opts.busyTimeoutMs ?? 5000);
+    const applied = migrate(sqlite);
+    sqlite.pragma('wal_checkpoint(TRUNCATE)');
+    return applied;
+  } finally {
+    sqlite.close();
+  }
+}
+
 let template: Buffer | undefined;
 
 /**

@@ -69,6 +69,9 @@ const UNREACHABLE = new Set([
   'ECONNRESET',
 ]);
 
+/** Whether an open error means the server did not answer (not running, wrong host or port, network). */
+export const isUnreachable = (err: unknown): boolean => err instanceof DatabaseOpenError && UNREACHABLE.has(err.code);
+
 /** The text of a driver error; Node's multi-address connect fails with an AggregateError and no message. */
 function textOf(err: unknown): string {
   const e = err as Error & { errors?: Error[] };

@@ -3,13 +3,12 @@
  * agent, label and text filters and Done paged, and the cards they show. Read only: every change
  * goes through the task, review and message operations.
  */
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { agentNames } from './agents.js';
 import { type Ctx, requireActor } from './context.js';
 import { isoOrNull, type Review, type Task } from './model.js';
 import { AgentName, Label, parseInput, type TaskStatus } from './schemas.js';
-import { loadTasks } from './task-read.js';
+import { loadTasks, textMatches } from './task-read.js';
 
 /** The board's columns, in order, and the task statuses each shows. */
 export const COLUMNS = [
@@ -100,16 +99,7 @@ export async function boardColumns(ctx: Ctx, input: unknown): Promise<Board> {
         ),
       );
     }
-    if (f.text) {
-      // LIKE with an escape character, as listTasks searches (case-insensitive for ASCII in SQLite).
-      const like = `%${f.text.replace(/[\\%_]/g, (m) => `\\${m}`)}%`;
-      q = q.where((eb) =>
-        eb.or([
-          sql<boolean>`${eb.ref('tasks.title')} LIKE ${like} ESCAPE '\\'`,
-          sql<boolean>`${eb.ref('tasks.description')} LIKE ${like} ESCAPE '\\'`,
-        ]),
-      );
-    }
+    if (f.text) q = q.where(textMatches(['tasks.title', 'tasks.description'], f.text));
     return q;
   };
 

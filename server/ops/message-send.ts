@@ -6,7 +6,8 @@
 import { z } from 'zod';
 import { DomainError } from '../errors.js';
 import { unknownTeammate } from './agents.js';
-import { type Ctx, requireActor, withTx } from './context.js';
+import { type Ctx, requireActor } from './context.js';
+import { withIdempotentTx } from './idempotency.js';
 import { checkBodySize, postMessage } from './mailbox.js';
 import { type Agent, type Message, type Presence, toMessage } from './model.js';
 import { presenceOf, RECENT_MS } from './presence.js';
@@ -139,7 +140,7 @@ export async function sendMessage(ctx: Ctx, input: unknown): Promise<SendResult>
   const body = p.message as string;
   checkBodySize(ctx, body, 'message');
   chargeSend(ctx);
-  return withTx(ctx, async (tx) => {
+  return withIdempotentTx(ctx, p.idempotencyKey, async (tx) => {
     if (p.idempotencyKey) {
       const prior = await tx.db
         .selectFrom('messages')

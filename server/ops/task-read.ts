@@ -3,6 +3,7 @@
  * their labels, dependencies (and the derived `blocked`), and agent names, in batched queries.
  * Shared by the task, review and board operations.
  */
+import { type Expression, type SqlBool, sql } from 'kysely';
 import type { TaskRow } from '../db/schema.js';
 import { DomainError } from '../errors.js';
 import { agentNames } from './agents.js';
@@ -36,6 +37,20 @@ export async function resolveTaskRow(ctx: Ctx, teamId: string, ref: string | num
     });
   }
   return row;
+}
+
+/**
+ * A condition: `text` occurs in the task's title or description (`columns`, e.g. `tasks.title`),
+ * ignoring ASCII case on both dialects: SQLite's LIKE ignores it, PostgreSQL's does not. The
+ * column is lowered by the database (ASCII only on both: SQLite's lower(), and PostgreSQL's under
+ * the C collation of these columns) and the pattern here, ASCII only too, so that other letters
+ * compare exactly on both. `%`, `_` and `\` in `text` match themselves.
+ */
+export function textMatches(columns: string[], text: string): Expression<SqlBool> {
+  const lowered = text.replace(/[A-Z]/g, (c) => c.toLowerCase());
+  const like = `%${lowered.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const each = columns.map((c) => sql<SqlBool>`lower(${sql.ref(c)}) LIKE ${like} ESCAPE '\\'`);
+  return sql<SqlBool>`(${sql.join(each, sql` OR `)})`;
 }
 
 export { toSummary };

@@ -6,12 +6,12 @@
  * Every change writes a task event; where someone should know, a note goes into the task's
  * thread and that person's inbox.
  */
-import { sql } from 'kysely';
 import { z } from 'zod';
 import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
 import { agentNames, resolveTeammate } from './agents.js';
 import { type Ctx, isPrivileged, requireActor, withTx } from './context.js';
+import { withIdempotentTx } from './idempotency.js';
 import { checkBodySize, createThread, threadTail } from './messages.js';
 import type { Message, Review, Task, TaskEvent, TaskSummary } from './model.js';
 import { toReview, toTaskEvent } from './model.js';
@@ -29,7 +29,7 @@ import {
   TaskStatus,
   TERMINAL_STATUSES,
 } from './schemas.js';
-import { loadTask, loadTasks, resolveTaskRow, toSummary } from './task-read.js';
+import { loadTask, loadTasks, resolveTaskRow, textMatches, toSummary } from './task-read.js';
 import {
   assertNotTerminal,
   checkTitle,
@@ -62,14 +62,15 @@ export type CreateTask = z.infer<typeof CreateTask>;
 /**
  * Creates an open task in the actor's team, with its thread. Returns the Task.
  * Errors: `not_found` (assignee, parent or dependency), `invalid` (cycle), `too_large`.
- * An `idempotencyKey` already used by the actor returns the first task unchanged.
+ * An `idempotencyKey` already used by the actor returns the first task unchanged (also when
+ * two calls with it run at once: see `withIdempotentTx`).
  */
 export async function createTask(ctx: Ctx, input: unknown): Promise<Task> {
   const p = parseInput(CreateTask, input);
   const me = requireActor(ctx);
   checkTitle(ctx, p.title);
   if (p.description) checkBodySize(ctx, p.description, 'description');
-  return withTx(ctx, async (tx) => {
+  return withIdempotentTx(ctx, p.idempotencyKey, async (tx) => {
     if (p.idempotencyKey) {
       const prior = await tx.db
         .selectFrom('tasks')
@@ -177,15 +178,7 @@ export async function listTasks(ctx: Ctx, input: unknown): Promise<{ tasks: Task
   for (const label of labels) {
     q = q.where('id', 'in', (eb) => eb.selectFrom('task_labels').select('task_id').where('label', '=', label));
   }
-  if (p.text) {
-    const like = `%${p.text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
-    q = q.where((eb) =>
-      eb.or([
-        sql<boolean>`${eb.ref('title')} LIKE ${like} ESCAPE '\\'`,
-        sql<boolean>`${eb.ref('description')} LIKE ${like} ESCAPE '\\'`,
-      ]),
-    );
-  }
+  if (p.text) q = q.where(textMatches(['title', 'description'], p.text));
   if (p.cursor) {
     const m = /^(\d+):(\d+)$/.exec(p.cursor);
     if (!m) throw new DomainError('invalid', 'cursor: not a cursor from a previous task_list result');

@@ -47,16 +47,21 @@ export async function countInDirectThread(
 ): Promise<{ id: string; counted: boolean }> {
   const key = [a, b].sort().join(':');
   const now = ctx.now();
-  const found = await ctx.db
-    .updateTable('threads')
-    .set((eb) => ({ last_message_at: now, message_count: eb('message_count', '+', 1) }))
-    .where('team_id', '=', teamId)
-    .where('direct_key', '=', key)
-    .returning('id')
-    .executeTakeFirst();
+  const countIn = () =>
+    ctx.db
+      .updateTable('threads')
+      .set((eb) => ({ last_message_at: now, message_count: eb('message_count', '+', 1) }))
+      .where('team_id', '=', teamId)
+      .where('direct_key', '=', key)
+      .returning('id')
+      .executeTakeFirst();
+  const found = await countIn();
   if (found) return { id: found.id, counted: true };
   const id = newId(now);
-  await ctx.db
+  // The two agents may be writing to each other at this moment: on PostgreSQL the other
+  // transaction's new thread is invisible to the UPDATE above, so the insert yields to it (it
+  // waits for that commit, then does nothing) and the UPDATE, run again, finds and counts it.
+  const created = await ctx.db
     .insertInto('threads')
     .values({
       id,
@@ -69,8 +74,13 @@ export async function countInDirectThread(
       created_at: now,
       last_message_at: now,
     })
-    .execute();
-  return { id, counted: false };
+    .onConflict((oc) => oc.columns(['team_id', 'direct_key']).doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (created) return { id, counted: false };
+  const theirs = await countIn();
+  if (!theirs) throw new Error(`direct thread ${key} conflicted on insert but is not there`);
+  return { id: theirs.id, counted: true };
 }
 
 /** Everyone who has sent or received in a thread, except `exclude`. */

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { boardColumns } from '../../server/ops/board-columns.js';
 import { checkMessages } from '../../server/ops/messages.js';
 import type { Agent } from '../../server/ops/model.js';
 import { touchActivity } from '../../server/ops/presence.js';
@@ -102,6 +103,24 @@ describe('create, list, get', () => {
     expect(p2.nextCursor).toBeNull();
     await rejects(listTasks(w.as(dev), { cursor: 'garbage' }), 'invalid', /cursor/);
     await rejects(listTasks(w.as(dev), { owner: 'ghost' }), 'not_found');
+  });
+
+  it('searches title and description ignoring ASCII case, in the list and on the board', async () => {
+    await createTask(w.as(lead), { title: 'Fix LOGIN bug', description: 'Users lose their Session cookie' });
+    await createTask(w.as(lead), { title: 'Straße names', description: 'sort 50% faster' });
+    await createTask(w.as(lead), { title: 'Unrelated' });
+    const titles = async (text: string) => (await listTasks(w.as(dev), { text })).tasks.map((t) => t.title);
+    expect(await titles('login')).toEqual(['Fix LOGIN bug']);
+    expect(await titles('Login')).toEqual(['Fix LOGIN bug']);
+    expect(await titles('SESSION COOKIE')).toEqual(['Fix LOGIN bug']);
+    expect(await titles('STRAßE')).toEqual(['Straße names']);
+    expect(await titles('50%')).toEqual(['Straße names']);
+    expect(await titles('5_%')).toEqual([]);
+    const board = async (text: string) =>
+      (await boardColumns(w.as(dev), { text })).columns.flatMap((c) => c.cards.map((card) => card.title));
+    expect(await board('LOGIN')).toEqual(['Fix LOGIN bug']);
+    expect(await board('session')).toEqual(['Fix LOGIN bug']);
+    expect(await board('sTRAßE')).toEqual(['Straße names']);
   });
 
   it('hides tasks of other teams', async () => {
