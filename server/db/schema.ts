@@ -176,6 +176,27 @@ export interface McpEventTable {
   created_at: number;
 }
 
+/**
+ * An agent's limits shared by every server on the database (server/ops/rate-limit.ts): the
+ * send token bucket, and the row whose lock orders the counting of its waiting calls.
+ */
+export interface AgentLimitsTable {
+  agent_id: string;
+  /** When the send token bucket is full again (ms, fractional); see `chargeSend`. */
+  send_full_at: number;
+  /** When the agent's last waiting call started. */
+  wait_at: number | null;
+}
+
+/** A waiting call in flight (`teammate_wait_for_messages`), held by one server process. */
+export interface WaitSlotTable {
+  id: string;
+  agent_id: string;
+  /** The holding process's token (`Guards.holder`). */
+  holder: string;
+  started_at: number;
+}
+
 /** Messages moved out of `messages` by the retention policy (cold copies, no foreign keys). */
 export interface ArchivedMessageTable {
   id: string;
@@ -245,6 +266,8 @@ export interface Database {
   archived_deliveries: ArchivedDeliveryTable;
   archived_task_events: ArchivedTaskEventTable;
   retention_runs: RetentionRunTable;
+  agent_limits: AgentLimitsTable;
+  wait_slots: WaitSlotTable;
 }
 
 export type TeamRow = Selectable<TeamTable>;

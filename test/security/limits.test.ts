@@ -195,8 +195,8 @@ describe('waiting calls per agent', () => {
       await seed(h.deps);
       const carol = await connect(h.url, { agent: 'carol' });
       const pending = carol.call('teammate_wait_for_messages', { timeout: 30 });
-      const guards = h.sb.guards;
-      while (guards.waits.size < 1) await new Promise((r) => setTimeout(r, 5));
+      const slots = () => h.opened.sqlite.prepare('SELECT count(*) AS n FROM wait_slots').pluck().get();
+      while (slots() === 0) await new Promise((r) => setTimeout(r, 5));
       // A second wait by carol (on the same session, at the same time) is over the limit.
       const extra = await fetch(`${h.url}/mcp?agent=carol`, {
         method: 'POST',
@@ -218,7 +218,7 @@ describe('waiting calls per agent', () => {
       const woke = await pending;
       expect(codeOf(woke)).toBeNull();
       expect(JSON.stringify(woke.data)).toContain('wake up');
-      expect(guards.waits.size).toBe(0);
+      expect(slots()).toBe(0);
       for (const c of [carol, alice]) await c.close();
     } finally {
       await h.close();
@@ -230,19 +230,22 @@ describe('waiting calls per agent', () => {
     try {
       const f = await seed(h.deps);
       const ctx = f.ctx('bob');
-      const a = acquireWaitSlot(ctx);
-      const b = acquireWaitSlot(ctx);
-      expect(() => acquireWaitSlot(ctx)).toThrow(/the limit is 2 per agent/);
-      expect(() => acquireWaitSlot(f.ctx('carol'))).not.toThrow();
-      a.release();
-      a.release();
-      const c = acquireWaitSlot(ctx);
+      const slots = (agent: string) =>
+        h.opened.sqlite.prepare('SELECT count(*) FROM wait_slots WHERE agent_id = ?').pluck().get(agent);
+      const a = await acquireWaitSlot(ctx);
+      const b = await acquireWaitSlot(ctx);
+      await expect(acquireWaitSlot(ctx)).rejects.toThrow(/2 waiting calls .*the limit is 2 per agent/);
+      const other = await acquireWaitSlot(f.ctx('carol'));
+      expect(slots(f.agents.bob.id)).toBe(2);
+      await a.release();
+      await a.release();
+      expect(slots(f.agents.bob.id)).toBe(1);
+      const c = await acquireWaitSlot(ctx);
       expect(c.signal.aborted).toBe(false);
       h.sb.guards.shutdown.abort();
       expect(c.signal.aborted).toBe(true);
-      b.release();
-      c.release();
-      expect(h.sb.guards.waits.get(f.agents.bob.id)).toBeUndefined();
+      await Promise.all([b.release(), c.release(), other.release()]);
+      expect(slots(f.agents.bob.id)).toBe(0);
     } finally {
       await h.close();
     }
