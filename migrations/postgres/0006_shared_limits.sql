@@ -1,15 +1,13 @@
 -- Per-agent limits kept in the database, so that several servers on one database share them:
 -- the send token bucket (one row per agent, taken by one conditional upsert per send) and
--- one row per waiting call in flight (counted under the agent's row lock before a wait starts).
+-- one row per waiting call in flight (counted under a lock on the agents row before a wait starts).
 
 CREATE TABLE agent_limits (
   agent_id TEXT COLLATE "C" PRIMARY KEY REFERENCES agents (id),
   -- The send token bucket as the time (ms) it is full again: each send moves it 60000 /
   -- sendsPerMinute later (from now at the earliest); a send passes while it stays within a
   -- minute of now.
-  send_full_at DOUBLE PRECISION NOT NULL,
-  -- When the agent's last waiting call started (ms); writing it locks the row.
-  wait_at BIGINT
+  send_full_at DOUBLE PRECISION NOT NULL
 );
 
 -- holder: the server process holding the slot; a slot older than the longest wait is dead.

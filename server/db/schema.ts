@@ -176,16 +176,11 @@ export interface McpEventTable {
   created_at: number;
 }
 
-/**
- * An agent's limits shared by every server on the database (server/ops/rate-limit.ts): the
- * send token bucket, and the row whose lock orders the counting of its waiting calls.
- */
+/** An agent's send token bucket, shared by every server on the database (server/ops/rate-limit.ts). */
 export interface AgentLimitsTable {
   agent_id: string;
-  /** When the send token bucket is full again (ms, fractional); see `chargeSend`. */
+  /** When the bucket is full again (ms, fractional); see `chargeSend`. */
   send_full_at: number;
-  /** When the agent's last waiting call started. */
-  wait_at: number | null;
 }
 
 /** A waiting call in flight (`teammate_wait_for_messages`), held by one server process. */

@@ -37,7 +37,7 @@ export async function chargeSend(ctx: Ctx): Promise<void> {
   const now = ctx.now();
   const taken = await ctx.db
     .insertInto('agent_limits')
-    .values({ agent_id: me.id, send_full_at: now + interval, wait_at: null })
+    .values({ agent_id: me.id, send_full_at: now + interval })
     .onConflict((oc) =>
       oc
         .column('agent_id')
@@ -76,9 +76,9 @@ export interface WaitSlot {
  * Reserves one of the actor's waiting-call slots (`limits.maxWaitsPerAgent`, counted over
  * every server on the database) for a blocking call such as `teammate_wait_for_messages`:
  * `const slot = await acquireWaitSlot(ctx); try { … AbortSignal.any([session.signal, slot.signal]) … } finally { await slot.release(); }`
- * In one transaction: the agent's `agent_limits` row is written first, which makes a second
- * server's count wait for this one's commit (a row lock; SQLite has one writer anyway); the
- * agent's dead slots are deleted; the slot row is inserted only while fewer than the limit exist.
+ * In one transaction: the agent's row is locked first, which makes a second server's count
+ * wait for this one's commit (SQLite has one writer anyway); the agent's dead slots are
+ * deleted; the slot row is inserted only while fewer than the limit exist.
  * Errors: `unauthorized` without an actor; `rate_limited` when every slot is taken.
  */
 export async function acquireWaitSlot(ctx: Ctx): Promise<WaitSlot> {
@@ -88,10 +88,11 @@ export async function acquireWaitSlot(ctx: Ctx): Promise<WaitSlot> {
   const max = ctx.limits.maxWaitsPerAgent;
   const id = await withTx(ctx, async (tx) => {
     const now = tx.now();
+    // A write that changes nothing: PostgreSQL's SELECT … FOR UPDATE in both dialects.
     await tx.db
-      .insertInto('agent_limits')
-      .values({ agent_id: me.id, send_full_at: now, wait_at: now })
-      .onConflict((oc) => oc.column('agent_id').doUpdateSet({ wait_at: now }))
+      .updateTable('agents')
+      .set((eb) => ({ last_seen_at: eb.ref('last_seen_at') }))
+      .where('id', '=', me.id)
       .execute();
     await tx.db
       .deleteFrom('wait_slots')

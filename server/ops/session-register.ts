@@ -72,6 +72,8 @@ async function sessionsElsewhere(ctx: Ctx, key: string, own: ReadonlySet<string>
     .where('teams.name', '=', key.slice(0, slash))
     .where('agents.name', '=', key.slice(slash + 1))
     .where('sessions.ended_at', 'is', null)
+    .orderBy('sessions.started_at')
+    .orderBy('sessions.id')
     .execute();
   return rows
     .filter((r) => !own.has(r.id))
