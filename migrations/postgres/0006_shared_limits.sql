@@ -4,10 +4,10 @@
 
 CREATE TABLE agent_limits (
   agent_id TEXT COLLATE "C" PRIMARY KEY REFERENCES agents (id),
-  -- The send token bucket as the time (ms) it is full again: each send moves it 60000 /
-  -- sendsPerMinute later (from now at the earliest); a send passes while it stays within a
-  -- minute of now.
-  send_full_at DOUBLE PRECISION NOT NULL
+  -- The send token bucket as the time (ms) it is full again: each send moves it one interval
+  -- (60000 / sendsPerMinute, rounded up) later, from now at the earliest; a send passes while
+  -- it stays within sendsPerMinute intervals of now.
+  send_full_at BIGINT NOT NULL
 );
 
 -- holder: the server process holding the slot; a slot older than the longest wait is dead.

@@ -179,7 +179,7 @@ export interface McpEventTable {
 /** An agent's send token bucket, shared by every server on the database (server/ops/rate-limit.ts). */
 export interface AgentLimitsTable {
   agent_id: string;
-  /** When the bucket is full again (ms, fractional); see `chargeSend`. */
+  /** When the bucket is full again (ms); see `chargeSend`. */
   send_full_at: number;
 }
 

@@ -22,10 +22,11 @@ export const WAIT_SLOT_TTL_MS = 10 * 60_000;
  * per minute). Called first in `sendMessage`'s transaction (and so `broadcast`'s): a send that
  * fails later gives its token back with the rollback.
  * The bucket is stored as the time it is full again (`send_full_at`; the generic cell rate
- * algorithm's theoretical arrival time): each send moves it one interval (60 000 / rate ms)
- * later, from now at the earliest, and passes only while it stays within a minute of now, which
- * is the token bucket above. One conditional upsert, so concurrent sends from several servers
- * queue on the agent's row and at most `sendsPerMinute` pass in a burst.
+ * algorithm's theoretical arrival time): each send moves it one interval later, from now at the
+ * earliest, and passes only while it stays within `sendsPerMinute` intervals of now. The
+ * interval is 60 000 / rate rounded up to whole ms, so the sums stay exact (a refill at most
+ * 1 ms per interval slow). One conditional upsert: concurrent sends from several servers queue
+ * on the agent's row, and at most `sendsPerMinute` pass in a burst.
  * Errors: `rate_limited` with `details.retryAfterMs` (the API turns it into `Retry-After`);
  * nothing is written.
  */
@@ -33,8 +34,10 @@ export async function chargeSend(ctx: Ctx): Promise<void> {
   const me = ctx.actor;
   if (!ctx.guards || !me) return;
   const rate = ctx.limits.sendsPerMinute;
-  const interval = 60_000 / rate;
+  const interval = Math.ceil(60_000 / rate);
   const now = ctx.now();
+  // The latest `send_full_at` that still leaves a token now.
+  const lastFull = now + (rate - 1) * interval;
   const taken = await ctx.db
     .insertInto('agent_limits')
     .values({ agent_id: me.id, send_full_at: now + interval })
@@ -44,7 +47,7 @@ export async function chargeSend(ctx: Ctx): Promise<void> {
         .doUpdateSet({
           send_full_at: sql<number>`CASE WHEN agent_limits.send_full_at > ${now} THEN agent_limits.send_full_at + ${interval} ELSE ${now + interval} END`,
         })
-        .where('agent_limits.send_full_at', '<=', now + 60_000 - interval),
+        .where('agent_limits.send_full_at', '<=', lastFull),
     )
     .returning('agent_id')
     .executeTakeFirst();
@@ -54,7 +57,7 @@ export async function chargeSend(ctx: Ctx): Promise<void> {
     .select('send_full_at')
     .where('agent_id', '=', me.id)
     .executeTakeFirstOrThrow();
-  const retryAfterMs = Math.max(1, Math.ceil(row.send_full_at + interval - 60_000 - now));
+  const retryAfterMs = Math.max(1, row.send_full_at - lastFull);
   throw new DomainError(
     'rate_limited',
     `too many sends: the limit is ${rate} messages per minute per agent; retry in ${Math.ceil(retryAfterMs / 1000)}s`,

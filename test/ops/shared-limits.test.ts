@@ -103,6 +103,20 @@ describe('sends per agent per minute across instances', () => {
     await sendMessage(b.as(bob), { to: 'alice', message: 'hi' });
   });
 
+  it('keeps the burst exact when a minute does not divide by the rate', async () => {
+    const deps = { db: w.opened.db, bus: w.bus, now: () => w.clock.now, guards: a.guards };
+    const as7 = createCtx({ ...deps, limits: { sendsPerMinute: 7 } }, alice);
+    const send = () => sendMessage(as7, { to: 'bob', message: 'x' });
+    for (let n = 0; n < 7; n++) await send();
+    const err = await rejects(send(), 'rate_limited');
+    // One interval is 60 000 / 7 ms rounded up.
+    expect(err.details).toEqual({ limit: 7, retryAfterMs: 8572 });
+    w.tick(8571);
+    await rejects(send(), 'rate_limited');
+    w.tick(1);
+    await send();
+  });
+
   it('gives the token back when the send fails after the charge', async () => {
     for (let n = 0; n < 5; n++) {
       await rejects(sendMessage(a.as(alice), { to: 'nobody', message: 'x' }), 'not_found');
