@@ -188,6 +188,57 @@ describe('open sessions per agent', () => {
   });
 });
 
+describe('limits shared by two servers on one database', () => {
+  it('counts sessions, sends and waits of both servers against one limit per agent', async () => {
+    const limits = { maxSessionsPerAgent: 2, sendsPerMinute: 3, maxWaitsPerAgent: 1 };
+    const h1 = await harness({ serve: true, limits });
+    const h2 = await harness({ serve: true, limits, opened: { ...h1.opened, close: async () => {} } });
+    try {
+      await seed(h1.deps);
+      const a1 = await connect(h1.url, { agent: 'alice' });
+      const a2 = await connect(h2.url, { agent: 'alice' });
+      for (const url of [h1.url, h2.url]) {
+        const third = await fetch(`${url}/mcp?agent=alice`, {
+          method: 'POST',
+          headers: MCP_HEADERS,
+          body: JSON.stringify(initializeBody()),
+        });
+        expect(third.status).toBe(429);
+        expect((await rpcBody(third)).error.message).toMatch(/alice already has 2 live sessions .*the limit is 2/);
+      }
+      // seed() sent one message as alice: one each on the two servers uses up the three.
+      expect(codeOf(await a1.call('teammate_send_message', { to: 'bob', message: 'one' }))).toBeNull();
+      expect(codeOf(await a2.call('teammate_send_message', { to: 'bob', message: 'two' }))).toBeNull();
+      expect(codeOf(await a1.call('teammate_send_message', { to: 'bob', message: 'three' }))).toBe('rate_limited');
+      expect(codeOf(await a2.call('teammate_send_message', { to: 'bob', message: 'three' }))).toBe('rate_limited');
+
+      const waiting = a1.call('teammate_wait_for_messages', { timeout: 30 });
+      const slots = () => h1.opened.sqlite.prepare('SELECT count(*) FROM wait_slots').pluck().get();
+      while (slots() === 0) await new Promise((r) => setTimeout(r, 5));
+      expect(codeOf(await a2.call('teammate_wait_for_messages', { timeout: 1 }))).toBe('rate_limited');
+      const bob = await connect(h2.url, { agent: 'bob' });
+      await bob.call('teammate_send_message', { to: 'alice', message: 'wake up' });
+      expect(codeOf(await waiting)).toBeNull();
+      // Ending a session on one server makes room on the other.
+      await a1.close();
+      const live = () =>
+        h1.opened.sqlite
+          .prepare(
+            "SELECT count(*) FROM sessions s JOIN agents a ON a.id = s.agent_id WHERE a.name = 'alice' AND s.ended_at IS NULL",
+          )
+          .pluck()
+          .get();
+      while (live() !== 1) await new Promise((r) => setTimeout(r, 5));
+      const a3 = await connect(h2.url, { agent: 'alice' });
+      expect(codeOf(await a3.call('teammate_whoami'))).toBeNull();
+      for (const c of [a2, a3, bob]) await c.close();
+    } finally {
+      await h2.close();
+      await h1.close();
+    }
+  });
+});
+
 describe('waiting calls per agent', () => {
   it('allows the limit in flight; one more is rate_limited naming the limit; a returned wait frees its slot', async () => {
     const h = await harness({ serve: true, limits: { maxWaitsPerAgent: 1 } });
