@@ -43,15 +43,16 @@ export function clientLabel(server: Server): string | null {
 /**
  * Registers the session `entry()` (undefined while it is still opening, which counts as live)
  * as a live session of agent `team/name`, and closes departed sessions cleared to make room.
- * Errors: `rate_limited` (the agent is at `limits.maxSessionsPerAgent`); nothing is registered.
- * Synchronous up to the registration, so concurrent opens serialize.
+ * Errors: `rate_limited` (the agent is at `limits.maxSessionsPerAgent`, its sessions on other
+ * servers included); nothing is registered.
+ * Synchronous up to the registration (its place is taken at the call), so concurrent opens serialize.
  */
-export function holdAgent(
+export async function holdAgent(
   deps: AppDeps,
   agent: { team: string; name: string },
   entry: () => HeldSession | undefined,
   close: () => Promise<void>,
-): SessionHold {
+): Promise<SessionHold> {
   const now = deps.now ?? Date.now;
   const hold: SessionHold = {
     key: agentKey(agent.team, agent.name),
@@ -65,7 +66,7 @@ export function holdAgent(
     },
     close,
   };
-  const stale = admitSession(baseCtx(deps), hold);
+  const stale = await admitSession(baseCtx(deps), hold);
   for (const h of stale) {
     void h.close().catch((err) => deps.logger.error({ err }, 'closing a departed session failed'));
   }

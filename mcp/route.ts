@@ -109,6 +109,7 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
     releaseSession(deps.guards, sessions.get(id)?.hold);
     if (!sessions.delete(id)) return;
     await endSession(baseCtx(deps), id).catch((err) => deps.logger.error({ err }, 'ending session failed'));
+    deps.guards?.ownSessions.delete(id);
     await events.forget(id).catch((err) => deps.logger.error({ err }, 'dropping session events failed'));
   };
 
@@ -124,14 +125,14 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
           if (entry && state.sessionId) await closeSession(state.sessionId, entry);
         },
       );
-    // A name given in the URL takes its place before anything async, so concurrent opens
+    // A name given in the URL takes its place before anything else async, so concurrent opens
     // cannot pass the per-agent session limit together.
     const named = deps.auth === 'local' && !req.headers.get('authorization') ? namedAgent(req) : null;
-    let held = named ? hold(named) : undefined;
+    let held = named ? await hold(named) : undefined;
     let identity: Awaited<ReturnType<typeof resolveIdentity>>;
     try {
       identity = await resolveIdentity(deps, req, { autoJoin: true });
-      if (!held && identity.agent) held = hold(identity.agent);
+      if (!held && identity.agent) held = await hold(identity.agent);
     } catch (err) {
       releaseSession(deps.guards, held);
       throw err;
@@ -156,6 +157,7 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
       onsessioninitialized: async (id) => {
         state.sessionId = id;
         if (entry) sessions.set(id, entry);
+        deps.guards?.ownSessions.add(id);
         await startSession(ctx, {
           id,
           teamId: state.actor?.teamId ?? DEFAULT_TEAM_ID,
@@ -169,16 +171,16 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
     const server = createMcpServer({
       deps,
       state,
-      admit: (agent) => {
+      admit: async (agent) => {
         if (!entry || entry.hold?.key === agentKey(agent.team, agent.name)) return;
-        const next = hold(agent);
+        const next = await hold(agent);
         releaseSession(deps.guards, entry.hold);
         entry.hold = next;
       },
       onBind: async (agent) => {
         if (entry && entry.hold?.key !== agentKey(agent.team, agent.name)) {
           try {
-            const next = hold(agent);
+            const next = await hold(agent);
             releaseSession(deps.guards, entry.hold);
             entry.hold = next;
           } catch (err) {

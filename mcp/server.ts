@@ -77,7 +77,7 @@ export interface McpServerOptions {
   deps: AppDeps;
   state: SessionState;
   /** Takes the session's place among `agent`'s sessions before `teammate_join` writes (see ToolSession.admit). */
-  admit: (agent: { team: string; name: string }) => void;
+  admit: (agent: { team: string; name: string }) => void | Promise<void>;
   /** Persists a new identity binding (session row) when `teammate_join` runs. */
   onBind: (agent: Agent) => Promise<void>;
 }

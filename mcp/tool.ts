@@ -14,7 +14,7 @@ export interface ToolSession {
    * Called by `teammate_join` before it writes anything: takes this session's place among the
    * agent's live sessions. Errors: `rate_limited` at the per-agent session limit.
    */
-  admit: (agent: { team: string; name: string }) => void;
+  admit: (agent: { team: string; name: string }) => void | Promise<void>;
   /** Called by `teammate_join` to bind an identity to this session. */
   bind: (agentId: string) => Promise<void>;
   /** Progress and cancellation for long-running calls (the waiting tool). */

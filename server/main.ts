@@ -25,6 +25,7 @@ import {
 } from './lifecycle.js';
 import { createLogger } from './logger.js';
 import { startMaintenance } from './maintenance.js';
+import { clearDeadWaitSlots } from './ops/rate-limit.js';
 import { endStaleSessions } from './ops/sessions.js';
 
 async function main(): Promise<void> {
@@ -82,6 +83,8 @@ async function main(): Promise<void> {
     } else {
       await endStaleSessions(baseCtx(deps));
     }
+    // Waiting-call slots left by a server that died while calls waited (older than any wait).
+    await clearDeadWaitSlots(baseCtx(deps));
   } catch (err) {
     const why = config.databaseUrl
       ? explainPostgresFailure(config.databaseUrl, err)

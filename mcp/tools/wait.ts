@@ -42,7 +42,7 @@ export const waitTools = [
     input: WaitForMessages,
     annotations: IDEMPOTENT_WRITE,
     run: async (ctx, args, session) => {
-      const slot = acquireWaitSlot(ctx);
+      const slot = await acquireWaitSlot(ctx);
       try {
         return await waitForMessages(ctx, args, {
           signal: AbortSignal.any([session.signal, slot.signal]),
@@ -51,7 +51,7 @@ export const waitTools = [
             session.progress(`waiting for messages (${Math.round(waited / 1000)}s of ${Math.round(total / 1000)}s)`),
         });
       } finally {
-        slot.release();
+        await slot.release();
       }
     },
     text: waitText,

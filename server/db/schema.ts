@@ -201,6 +201,22 @@ export interface InstanceTable {
   last_seen_at: number;
 }
 
+/** An agent's send token bucket, shared by every server on the database (server/ops/rate-limit.ts). */
+export interface AgentLimitsTable {
+  agent_id: string;
+  /** When the bucket is full again (ms); see `chargeSend`. */
+  send_full_at: number;
+}
+
+/** A waiting call in flight (`teammate_wait_for_messages`), held by one server process. */
+export interface WaitSlotTable {
+  id: string;
+  agent_id: string;
+  /** The holding process's token (`Guards.holder`). */
+  holder: string;
+  started_at: number;
+}
+
 /** Messages moved out of `messages` by the retention policy (cold copies, no foreign keys). */
 export interface ArchivedMessageTable {
   id: string;
@@ -272,6 +288,8 @@ export interface Database {
   archived_deliveries: ArchivedDeliveryTable;
   archived_task_events: ArchivedTaskEventTable;
   retention_runs: RetentionRunTable;
+  agent_limits: AgentLimitsTable;
+  wait_slots: WaitSlotTable;
 }
 
 export type TeamRow = Selectable<TeamTable>;

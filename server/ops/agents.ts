@@ -35,7 +35,7 @@ export type JoinTeam = z.infer<typeof JoinTeam>;
 export async function joinTeam(
   ctx: Ctx,
   input: unknown,
-  admit?: (agent: { team: string; name: string }) => void,
+  admit?: (agent: { team: string; name: string }) => void | Promise<void>,
 ): Promise<{ agent: Agent; created: boolean }> {
   const p = parseInput(JoinTeam, input);
   if (p.name === SYSTEM_AGENT) {
@@ -48,7 +48,7 @@ export async function joinTeam(
       `this connection is already ${me.name} in team ${me.team}; open a new session to act as someone else`,
     );
   }
-  admit?.({ team: p.team, name: p.name });
+  await admit?.({ team: p.team, name: p.name });
   return upsertAgent(ctx, p);
 }
 

@@ -1,9 +1,12 @@
 /**
- * The in-memory state one app keeps per agent (it protects the running process, so it resets
- * with it): send token buckets, waiting-call counts, the register of live MCP sessions, and the
- * shutdown signal. `createApp` builds one `Guards` and operations reach it through `ctx.guards`;
- * a context without guards (plain operation tests) is not limited.
+ * The state one app keeps in memory (it resets with the process): the register of live MCP
+ * sessions, the ids of the sessions this process records, its token for the waiting-call slots
+ * it holds, and the shutdown signal. The per-agent limits themselves (send bucket, waiting calls)
+ * live in the database so that several servers share them (server/ops/rate-limit.ts).
+ * `createApp` builds one `Guards` and operations reach it through `ctx.guards`; a context
+ * without guards (plain operation tests) is not limited.
  */
+import { randomUUID } from 'node:crypto';
 
 /** One MCP session's place in its agent's session register, registered by the `/mcp` route. */
 export interface SessionHold {
@@ -18,12 +21,15 @@ export interface SessionHold {
 }
 
 export interface Guards {
-  /** Send token buckets by agent id: tokens left and when they were counted (ms). */
-  sendBuckets: Map<string, { tokens: number; at: number }>;
-  /** Waiting calls in flight by agent id. */
-  waits: Map<string, number>;
+  /** This process's token on the waiting-call slots it holds (`wait_slots.holder`). */
+  holder: string;
   /** Live MCP sessions by agent key (`team/name`). */
   sessions: Map<string, Set<SessionHold>>;
+  /**
+   * Ids of the MCP sessions whose rows this process records (from before their row is written
+   * until it is ended): the agent's other live rows belong to other servers.
+   */
+  ownSessions: Set<string>;
   /** Aborted when the server starts shutting down: waiting calls return at once. */
   shutdown: AbortController;
   /** When each agent's activity was last written (ms), to write it at most once per ACTIVITY_WRITE_MS. */
@@ -35,9 +41,9 @@ export interface Guards {
 /** Fresh per-app state; `createApp` adds the waiter registry, which needs the app's database and bus. */
 export function createGuards(): Guards {
   return {
-    sendBuckets: new Map(),
-    waits: new Map(),
+    holder: randomUUID(),
     sessions: new Map(),
+    ownSessions: new Set(),
     shutdown: new AbortController(),
     activity: new Map(),
   };

@@ -131,7 +131,8 @@ export interface SendResult {
  * of `thread` (or of `replyTo`'s thread).
  * Errors: `not_found` (unknown teammate, role, thread or message; lists close matches),
  * `invalid` (no recipient but yourself), `too_large` (body or recipient count over the limit),
- * `forbidden` (Claude Flow `fromId`/`teamName` that is not the caller).
+ * `forbidden` (Claude Flow `fromId`/`teamName` that is not the caller), `rate_limited` (over
+ * `limits.sendsPerMinute`, server/ops/rate-limit.ts `chargeSend`).
  */
 export async function sendMessage(ctx: Ctx, input: unknown): Promise<SendResult> {
   const me = requireActor(ctx);
@@ -139,8 +140,8 @@ export async function sendMessage(ctx: Ctx, input: unknown): Promise<SendResult>
   // The schema's refinement guarantees a body (given as `message` or `payload`).
   const body = p.message as string;
   checkBodySize(ctx, body, 'message');
-  chargeSend(ctx);
   return withIdempotentTx(ctx, p.idempotencyKey, async (tx) => {
+    await chargeSend(tx);
     if (p.idempotencyKey) {
       const prior = await tx.db
         .selectFrom('messages')

@@ -1,71 +1,164 @@
 /**
- * Per-agent rate limits on the actor: a token bucket for sends and a count of waiting calls,
- * kept in `ctx.guards` (server/ops/guards.ts).
+ * Per-agent rate limits on the actor: a token bucket for sends and a count of waiting calls.
+ * Both live in the database (`agent_limits`, `wait_slots`), so several servers on one database
+ * share them; each check is one statement or one row lock that stays race-free under
+ * PostgreSQL's READ COMMITTED as under SQLite's single writer. Enforced when the context
+ * carries the app's guards (server/ops/guards.ts).
  */
+import { sql } from 'kysely';
 import { DomainError } from '../errors.js';
-import { type Ctx, requireActor } from './context.js';
+import { newId } from '../ids.js';
+import { type Ctx, requireActor, withTx } from './context.js';
+
+/**
+ * A waiting-call slot older than this (ms) belongs to a call that cannot still be running (the
+ * longest wait is `MAX_WAIT_SECONDS`, 300 s, in delivery.ts): its process died. Such slots no
+ * longer count and are deleted.
+ */
+export const WAIT_SLOT_TTL_MS = 10 * 60_000;
 
 /**
  * Takes one send from the actor's token bucket (capacity and refill: `limits.sendsPerMinute`
- * per minute). Called at the top of `sendMessage` (and so `broadcast`).
- * Errors: `rate_limited` with `details.retryAfterMs` (the API turns it into `Retry-After`).
+ * per minute). Called first in `sendMessage`'s transaction (and so `broadcast`'s): a send that
+ * fails later gives its token back with the rollback.
+ * The bucket is stored as the time it is full again (`send_full_at`; the generic cell rate
+ * algorithm's theoretical arrival time): each send moves it one interval later, from now at the
+ * earliest, and passes only while it stays within `sendsPerMinute` intervals of now. The
+ * interval is 60 000 / rate rounded up to whole ms, so the sums stay exact (a refill at most
+ * 1 ms per interval slow). One conditional upsert: concurrent sends from several servers queue
+ * on the agent's row, and at most `sendsPerMinute` pass in a burst.
+ * Errors: `rate_limited` with `details.retryAfterMs` (the API turns it into `Retry-After`);
+ * nothing is written.
  */
-export function chargeSend(ctx: Ctx): void {
-  const g = ctx.guards;
+export async function chargeSend(ctx: Ctx): Promise<void> {
   const me = ctx.actor;
-  if (!g || !me) return;
+  if (!ctx.guards || !me) return;
   const rate = ctx.limits.sendsPerMinute;
+  const interval = Math.ceil(60_000 / rate);
   const now = ctx.now();
-  const b = g.sendBuckets.get(me.id);
-  const tokens = b ? Math.min(rate, b.tokens + (Math.max(0, now - b.at) * rate) / 60_000) : rate;
-  if (tokens < 1) {
-    g.sendBuckets.set(me.id, { tokens, at: now });
-    const retryAfterMs = Math.ceil(((1 - tokens) * 60_000) / rate);
-    throw new DomainError(
-      'rate_limited',
-      `too many sends: the limit is ${rate} messages per minute per agent; retry in ${Math.ceil(retryAfterMs / 1000)}s`,
-      { limit: rate, retryAfterMs },
-    );
-  }
-  g.sendBuckets.set(me.id, { tokens: tokens - 1, at: now });
+  // The latest `send_full_at` that still leaves a token now.
+  const lastFull = now + (rate - 1) * interval;
+  const taken = await ctx.db
+    .insertInto('agent_limits')
+    .values({ agent_id: me.id, send_full_at: now + interval })
+    .onConflict((oc) =>
+      oc
+        .column('agent_id')
+        .doUpdateSet({
+          send_full_at: sql<number>`CASE WHEN agent_limits.send_full_at > ${now} THEN agent_limits.send_full_at + ${interval} ELSE ${now + interval} END`,
+        })
+        .where('agent_limits.send_full_at', '<=', lastFull),
+    )
+    .returning('agent_id')
+    .executeTakeFirst();
+  if (taken) return;
+  const row = await ctx.db
+    .selectFrom('agent_limits')
+    .select('send_full_at')
+    .where('agent_id', '=', me.id)
+    .executeTakeFirstOrThrow();
+  const retryAfterMs = Math.max(1, row.send_full_at - lastFull);
+  throw new DomainError(
+    'rate_limited',
+    `too many sends: the limit is ${rate} messages per minute per agent; retry in ${Math.ceil(retryAfterMs / 1000)}s`,
+    { limit: rate, retryAfterMs },
+  );
 }
 
 export interface WaitSlot {
   /** Aborts when the server shuts down: the waiting call should return what it has at once. */
   signal: AbortSignal;
-  /** Frees the slot; idempotent. Call it in a `finally`. */
-  release: () => void;
+  /**
+   * Frees the slot; idempotent, and never rejects: a slot it could not delete stops counting
+   * after `WAIT_SLOT_TTL_MS`. Await it in a `finally`.
+   */
+  release: () => Promise<void>;
 }
 
 /**
- * Reserves one of the actor's waiting-call slots (`limits.maxWaitsPerAgent`) for a blocking
- * call such as `teammate_wait_for_messages`:
- * `const slot = acquireWaitSlot(ctx); try { … AbortSignal.any([session.signal, slot.signal]) … } finally { slot.release(); }`
+ * Reserves one of the actor's waiting-call slots (`limits.maxWaitsPerAgent`, counted over
+ * every server on the database) for a blocking call such as `teammate_wait_for_messages`:
+ * `const slot = await acquireWaitSlot(ctx); try { … AbortSignal.any([session.signal, slot.signal]) … } finally { await slot.release(); }`
+ * In one transaction: the agent's row is locked first, which makes a second server's count
+ * wait for this one's commit (SQLite has one writer anyway); the agent's dead slots are
+ * deleted; the slot row is inserted only while fewer than the limit exist.
  * Errors: `unauthorized` without an actor; `rate_limited` when every slot is taken.
  */
-export function acquireWaitSlot(ctx: Ctx): WaitSlot {
+export async function acquireWaitSlot(ctx: Ctx): Promise<WaitSlot> {
   const me = requireActor(ctx);
   const g = ctx.guards;
-  if (!g) return { signal: new AbortController().signal, release: () => {} };
+  if (!g) return { signal: new AbortController().signal, release: async () => {} };
   const max = ctx.limits.maxWaitsPerAgent;
-  const n = g.waits.get(me.id) ?? 0;
-  if (n >= max) {
+  const id = await withTx(ctx, async (tx) => {
+    const now = tx.now();
+    // A write that changes nothing: PostgreSQL's SELECT … FOR UPDATE in both dialects.
+    await tx.db
+      .updateTable('agents')
+      .set((eb) => ({ last_seen_at: eb.ref('last_seen_at') }))
+      .where('id', '=', me.id)
+      .execute();
+    await tx.db
+      .deleteFrom('wait_slots')
+      .where('agent_id', '=', me.id)
+      .where('started_at', '<=', now - WAIT_SLOT_TTL_MS)
+      .execute();
+    const slot = newId(now);
+    const r = await tx.db
+      .insertInto('wait_slots')
+      .columns(['id', 'agent_id', 'holder', 'started_at'])
+      .expression(
+        tx.db
+          .selectNoFrom([
+            sql<string>`CAST(${slot} AS TEXT)`.as('id'),
+            sql<string>`CAST(${me.id} AS TEXT)`.as('agent_id'),
+            sql<string>`CAST(${g.holder} AS TEXT)`.as('holder'),
+            sql<number>`CAST(${now} AS BIGINT)`.as('started_at'),
+          ])
+          .where(
+            (eb) => eb.selectFrom('wait_slots').select(eb.fn.countAll().as('n')).where('agent_id', '=', me.id),
+            '<',
+            max,
+          ),
+      )
+      .executeTakeFirst();
+    if (Number(r.numInsertedOrUpdatedRows) === 1) return slot;
+    const n = await tx.db
+      .selectFrom('wait_slots')
+      .select((eb) => eb.fn.countAll<number>().as('n'))
+      .where('agent_id', '=', me.id)
+      .executeTakeFirstOrThrow();
     throw new DomainError(
       'rate_limited',
-      `${n} waiting calls are already open for ${me.name}; the limit is ${max} per agent. Let one return before waiting again.`,
+      `${Number(n.n)} waiting calls are already open for ${me.name}; the limit is ${max} per agent. Let one return before waiting again.`,
       { limit: max },
     );
-  }
-  g.waits.set(me.id, n + 1);
-  let released = false;
+  });
+  let released: Promise<void> | undefined;
   return {
     signal: g.shutdown.signal,
     release: () => {
-      if (released) return;
-      released = true;
-      const left = (g.waits.get(me.id) ?? 1) - 1;
-      if (left > 0) g.waits.set(me.id, left);
-      else g.waits.delete(me.id);
+      released ??= ctx.db
+        .deleteFrom('wait_slots')
+        .where('id', '=', id)
+        .execute()
+        .then(
+          () => {},
+          () => {},
+        );
+      return released;
     },
   };
+}
+
+/**
+ * Deletes waiting-call slots older than `WAIT_SLOT_TTL_MS`: those of server processes that
+ * died while a call waited. Run at start-up; returns how many. (A slot that old no longer
+ * counts anyway; this keeps the table small.)
+ */
+export async function clearDeadWaitSlots(ctx: Ctx): Promise<number> {
+  const r = await ctx.db
+    .deleteFrom('wait_slots')
+    .where('started_at', '<=', ctx.now() - WAIT_SLOT_TTL_MS)
+    .executeTakeFirst();
+  return Number(r.numDeletedRows);
 }

@@ -189,6 +189,62 @@ describe('open sessions per agent', () => {
   });
 });
 
+describe('limits shared by two servers on one database', () => {
+  it('counts sessions, sends and waits of both servers against one limit per agent', async () => {
+    const limits = { maxSessionsPerAgent: 2, sendsPerMinute: 3, maxWaitsPerAgent: 1 };
+    const h1 = await harness({ serve: true, limits });
+    const h2 = await harness({ serve: true, limits, opened: { ...h1.opened, close: async () => {} } });
+    try {
+      await seed(h1.deps);
+      const a1 = await connect(h1.url, { agent: 'alice' });
+      const a2 = await connect(h2.url, { agent: 'alice' });
+      for (const url of [h1.url, h2.url]) {
+        const third = await fetch(`${url}/mcp?agent=alice`, {
+          method: 'POST',
+          headers: MCP_HEADERS,
+          body: JSON.stringify(initializeBody()),
+        });
+        expect(third.status).toBe(429);
+        expect((await rpcBody(third)).error.message).toMatch(/alice already has 2 live sessions .*the limit is 2/);
+      }
+      // seed() sent one message as alice: one each on the two servers uses up the three.
+      expect(codeOf(await a1.call('teammate_send_message', { to: 'bob', message: 'one' }))).toBeNull();
+      expect(codeOf(await a2.call('teammate_send_message', { to: 'bob', message: 'two' }))).toBeNull();
+      expect(codeOf(await a1.call('teammate_send_message', { to: 'bob', message: 'three' }))).toBe('rate_limited');
+      expect(codeOf(await a2.call('teammate_send_message', { to: 'bob', message: 'three' }))).toBe('rate_limited');
+
+      const waiting = a1.call('teammate_wait_for_messages', { timeout: 30 });
+      const slots = () => countRows(h1.opened.db, 'wait_slots');
+      while ((await slots()) === 0) await new Promise((r) => setTimeout(r, 5));
+      expect(codeOf(await a2.call('teammate_wait_for_messages', { timeout: 1 }))).toBe('rate_limited');
+      const bob = await connect(h2.url, { agent: 'bob' });
+      await bob.call('teammate_send_message', { to: 'alice', message: 'wake up' });
+      expect(codeOf(await waiting)).toBeNull();
+      // Ending a session on one server makes room on the other.
+      await a1.close();
+      const live = async () =>
+        Number(
+          (
+            await h1.opened.db
+              .selectFrom('sessions')
+              .innerJoin('agents', 'agents.id', 'sessions.agent_id')
+              .select((eb) => eb.fn.countAll<number>().as('n'))
+              .where('agents.name', '=', 'alice')
+              .where('sessions.ended_at', 'is', null)
+              .executeTakeFirstOrThrow()
+          ).n,
+        );
+      while ((await live()) !== 1) await new Promise((r) => setTimeout(r, 5));
+      const a3 = await connect(h2.url, { agent: 'alice' });
+      expect(codeOf(await a3.call('teammate_whoami'))).toBeNull();
+      for (const c of [a2, a3, bob]) await c.close();
+    } finally {
+      await h2.close();
+      await h1.close();
+    }
+  });
+});
+
 describe('waiting calls per agent', () => {
   it('allows the limit in flight; one more is rate_limited naming the limit; a returned wait frees its slot', async () => {
     const h = await harness({ serve: true, limits: { maxWaitsPerAgent: 1 } });
@@ -196,8 +252,8 @@ describe('waiting calls per agent', () => {
       await seed(h.deps);
       const carol = await connect(h.url, { agent: 'carol' });
       const pending = carol.call('teammate_wait_for_messages', { timeout: 30 });
-      const guards = h.sb.guards;
-      while (guards.waits.size < 1) await new Promise((r) => setTimeout(r, 5));
+      const slots = () => countRows(h.opened.db, 'wait_slots');
+      while ((await slots()) === 0) await new Promise((r) => setTimeout(r, 5));
       // A second wait by carol (on the same session, at the same time) is over the limit.
       const extra = await fetch(`${h.url}/mcp?agent=carol`, {
         method: 'POST',
@@ -219,7 +275,7 @@ describe('waiting calls per agent', () => {
       const woke = await pending;
       expect(codeOf(woke)).toBeNull();
       expect(JSON.stringify(woke.data)).toContain('wake up');
-      expect(guards.waits.size).toBe(0);
+      expect(await slots()).toBe(0);
       for (const c of [carol, alice]) await c.close();
     } finally {
       await h.close();
@@ -231,19 +287,21 @@ describe('waiting calls per agent', () => {
     try {
       const f = await seed(h.deps);
       const ctx = f.ctx('bob');
-      const a = acquireWaitSlot(ctx);
-      const b = acquireWaitSlot(ctx);
-      expect(() => acquireWaitSlot(ctx)).toThrow(/the limit is 2 per agent/);
-      expect(() => acquireWaitSlot(f.ctx('carol'))).not.toThrow();
-      a.release();
-      a.release();
-      const c = acquireWaitSlot(ctx);
+      const slots = (agent: string) => countRows(h.opened.db, 'wait_slots', { agent_id: agent });
+      const a = await acquireWaitSlot(ctx);
+      const b = await acquireWaitSlot(ctx);
+      await expect(acquireWaitSlot(ctx)).rejects.toThrow(/2 waiting calls .*the limit is 2 per agent/);
+      const other = await acquireWaitSlot(f.ctx('carol'));
+      expect(await slots(f.agents.bob.id)).toBe(2);
+      await a.release();
+      await a.release();
+      expect(await slots(f.agents.bob.id)).toBe(1);
+      const c = await acquireWaitSlot(ctx);
       expect(c.signal.aborted).toBe(false);
       h.sb.guards.shutdown.abort();
       expect(c.signal.aborted).toBe(true);
-      b.release();
-      c.release();
-      expect(h.sb.guards.waits.get(f.agents.bob.id)).toBeUndefined();
+      await Promise.all([b.release(), c.release(), other.release()]);
+      expect(await slots(f.agents.bob.id)).toBe(0);
     } finally {
       await h.close();
     }
