@@ -22,6 +22,7 @@ import { upsertAgent } from '../../server/ops/agents.js';
 import { BUS_CHANNEL, createBusRelay } from '../../server/ops/bus-events.js';
 import { type BusRelay, type Ctx, createCtx } from '../../server/ops/context.js';
 import { heartbeatInstance, registerInstance } from '../../server/ops/instances.js';
+import { appendMcpEvents } from '../../server/ops/mcp-events.js';
 import { sendMessage } from '../../server/ops/message-send.js';
 import { endStaleSessions, startSession } from '../../server/ops/sessions.js';
 import { claimTask, createTask, expireLeases } from '../../server/ops/tasks.js';
@@ -227,9 +228,11 @@ describe('the cross-server bus', () => {
 describe('stream event ids from two servers', () => {
   it('stores events of sessions on different servers under the same ids, and resumes each on its own', async () => {
     const db = await freshDatabase();
+    const dbs: unknown[] = [];
     const logs = await Promise.all(
       ['A', 'B'].map(async () => {
         const opened = await db.open();
+        dbs.push(opened.db);
         const deps: AppDeps = {
           db: opened.db,
           bus: createBus(),
@@ -247,7 +250,8 @@ describe('stream event ids from two servers', () => {
       params: { level: 'info', data: text },
     });
     const [onA, onB] = logs as [ReturnType<typeof createEventLog>, ReturnType<typeof createEventLog>];
-    // Both processes number from the same stored maximum: the ids collide, the (session, id) keys do not.
+    // Both processes number from the stored maximum they read at their first event, so their ids
+    // collide whenever neither has written yet; the (session, id) key keeps both.
     const [a1, b1] = await Promise.all([
       onA.store('session-a', GET_STREAM, note('a1')),
       onB.store('session-b', GET_STREAM, note('b1')),
@@ -256,8 +260,23 @@ describe('stream event ids from two servers', () => {
       onA.store('session-a', GET_STREAM, note('a2')),
       onB.store('session-b', GET_STREAM, note('b2')),
     ]);
-    expect([a1, a2]).toEqual([b1, b2]);
     await Promise.all(logs.map((l) => l.flush()));
+    // The same ids on two sessions, whatever order the two processes wrote in above.
+    const row = (session: string) => ({
+      seq: 1_000,
+      sessionId: session,
+      streamId: GET_STREAM,
+      message: '{}',
+      createdAt: Date.now(),
+    });
+    await appendMcpEvents(createCtx({ db: dbs[0] as PostgresDatabase['db'], bus: createBus() }, null), [
+      row('session-c'),
+    ]);
+    await appendMcpEvents(createCtx({ db: dbs[1] as PostgresDatabase['db'], bus: createBus() }, null), [
+      row('session-d'),
+    ]);
+    expect(Number(a2)).toBe(Number(a1) + 1);
+    expect(Number(b2)).toBe(Number(b1) + 1);
     const replay = async (log: typeof onA, session: string, after: string) => {
       const got: string[] = [];
       const store = log.storeFor(() => session);
