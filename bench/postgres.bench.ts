@@ -10,6 +10,8 @@
  * The database server is BENCH_PG_URL (default postgres://postgres@127.0.0.1:5432/postgres,
  * used only to create and drop the bench's databases). When it does not answer, every row says
  * skipped. No targets: the figures sit beside the SQLite rows of the other benches.
+ * BENCH_PG_SYNCHRONOUS_COMMIT=off sets that on the bench's databases (commits stop waiting for
+ * the disk, as SQLite's synchronous=NORMAL; PostgreSQL's default waits, as FULL).
  */
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
@@ -35,16 +37,23 @@ const SAMPLES = Number(process.env.BENCH_SAMPLES ?? 500);
 const WARMUP = 50;
 const SEEN_TIMEOUT_MS = 5_000;
 const AGENTS_PER_INSTANCE = 10;
+/** BENCH_PG_SYNCHRONOUS_COMMIT=off: the bench's databases do not wait for the disk at commit. */
+const SYNCHRONOUS_COMMIT = /^(on|off|local|remote_write|remote_apply)$/.test(
+  process.env.BENCH_PG_SYNCHRONOUS_COMMIT ?? '',
+)
+  ? (process.env.BENCH_PG_SYNCHRONOUS_COMMIT as string)
+  : null;
 /** Sends lost in a row, none seen, after which a latency run stops. */
 const GIVE_UP_AFTER = 5;
 
+const SYNC = SYNCHRONOUS_COMMIT ? ` (synchronous_commit=${SYNCHRONOUS_COMMIT})` : '';
 const NAMES = {
-  mcp1: `teammate_send_message over MCP, ${CLIENTS} clients, PostgreSQL, 1 instance`,
-  mcp2: `teammate_send_message over MCP, ${CLIENTS} clients, PostgreSQL, 2 instances`,
-  api1: `POST /api/v1/messages, ${CLIENTS} clients, PostgreSQL, 1 instance`,
-  api2: `POST /api/v1/messages, ${CLIENTS} clients, PostgreSQL, 2 instances`,
-  same: `send → seen via push, PostgreSQL, sender and recipient on one instance (${AGENTS_PER_INSTANCE} agents)`,
-  cross: `send through B → seen via push on A, PostgreSQL, 2 instances (${AGENTS_PER_INSTANCE} agents on each)`,
+  mcp1: `teammate_send_message over MCP, ${CLIENTS} clients, PostgreSQL${SYNC}, 1 instance`,
+  mcp2: `teammate_send_message over MCP, ${CLIENTS} clients, PostgreSQL${SYNC}, 2 instances`,
+  api1: `POST /api/v1/messages, ${CLIENTS} clients, PostgreSQL${SYNC}, 1 instance`,
+  api2: `POST /api/v1/messages, ${CLIENTS} clients, PostgreSQL${SYNC}, 2 instances`,
+  same: `send → seen via push, PostgreSQL${SYNC}, sender and recipient on one instance (${AGENTS_PER_INSTANCE} agents)`,
+  cross: `send through B → seen via push on A, PostgreSQL${SYNC}, 2 instances (${AGENTS_PER_INSTANCE} agents on each)`,
 };
 
 async function admin<T>(fn: (c: pg.Client) => Promise<T>): Promise<T> {
@@ -67,7 +76,10 @@ function urlOf(name: string): string {
 /** Starts `count` servers on a fresh database (the first migrates it); `fn` runs with them, then all is removed. */
 async function withInstances<T>(count: number, fn: (servers: ServerProcess[]) => Promise<T>): Promise<T> {
   const name = `sb_bench_${randomBytes(5).toString('hex')}`;
-  await admin((c) => c.query(`CREATE DATABASE ${name}`));
+  await admin(async (c) => {
+    await c.query(`CREATE DATABASE ${name}`);
+    if (SYNCHRONOUS_COMMIT) await c.query(`ALTER DATABASE ${name} SET synchronous_commit = ${SYNCHRONOUS_COMMIT}`);
+  });
   const servers: ServerProcess[] = [];
   try {
     for (let i = 0; i < count; i++) servers.push(await startServerProcess({ SWITCHBOARD_DATABASE_URL: urlOf(name) }));
