@@ -6,6 +6,7 @@ const POSTGRES_ONLY = [
   'test/db/schema-parity.test.ts',
   'test/security/startup-postgres.test.ts',
   'test/cluster/**',
+  'test/cli/migrate.test.ts',
 ];
 
 /** Tests about the SQLite file: its data directory, WAL, crash safety, file backup and CLI. */
@@ -18,7 +19,8 @@ const SQLITE_ONLY = ['test/security/crash.test.ts', 'test/security/startup.test.
  */
 const DIALECT_NEUTRAL = [
   'test/architecture.test.ts',
-  'test/cli/**',
+  'test/cli/messages.test.ts',
+  'test/cli/tasks.test.ts',
   'test/delivery/hooks.test.ts',
   'test/delivery/stdio.test.ts',
   'test/mcp/codex.test.ts',
