@@ -2,7 +2,7 @@
 import type { Command } from 'commander';
 import type { Agent } from '../../server/ops/model.js';
 import type { Teammate } from '../../server/ops/presence.js';
-import { apiAction, withApiOptions } from '../client.js';
+import { apiAction, createClient, withApiOptions } from '../client.js';
 import { agentText, teammateLine } from '../format.js';
 
 export function registerTeammateCommands(program: Command): void {
@@ -18,13 +18,18 @@ export function registerTeammateCommands(program: Command): void {
       .option('--repo <repo>', 'repository to show teammates')
       .option('--branch <branch>', 'branch to show teammates'),
   ).action(
-    apiAction(async (client, o, name: string | undefined) => {
+    apiAction(async (_client, o, name: string | undefined) => {
       const body = {
-        name: name ?? o.agent,
-        team: o.team ?? 'default',
+        name: name ?? o.agent ?? process.env.SWITCHBOARD_AGENT,
+        team: o.team ?? process.env.SWITCHBOARD_TEAM ?? 'default',
         ...pick(o, ['kind', 'role', 'summary', 'cwd', 'repo', 'branch']),
       };
-      const r = await client.post<{ agent: Agent; created: boolean }>('/join', body);
+      // Joining names the teammate in the body; the identity headers (SWITCHBOARD_AGENT) are not sent.
+      const anonymous = createClient(
+        { ...(o.url && { url: o.url }) },
+        { SWITCHBOARD_URL: process.env.SWITCHBOARD_URL },
+      );
+      const r = await anonymous.post<{ agent: Agent; created: boolean }>('/join', body);
       const hint = `Act as ${r.agent.name} with --agent ${r.agent.name}${r.agent.team === 'default' ? '' : ` --team ${r.agent.team}`} (or SWITCHBOARD_AGENT).`;
       return {
         json: r,

@@ -8,11 +8,11 @@ import { connectAgent, joinOverApi, startServer, type TestServer } from '../help
 describe('switchboard CLI: teammates and messages', { timeout: 120_000 }, () => {
   // Each test gets its own server and database, with alice, bob and rita joined.
   let server: TestServer;
-  let cli: (args: string[], input?: string) => ReturnType<typeof runCli>;
+  let cli: (args: string[], input?: string, env?: Record<string, string>) => ReturnType<typeof runCli>;
   beforeEach(async () => {
     server = await startServer();
-    cli = (args, input) =>
-      runCli(args, { env: { SWITCHBOARD_URL: server.url }, ...(input !== undefined && { input }) });
+    cli = (args, input, env = {}) =>
+      runCli(args, { env: { SWITCHBOARD_URL: server.url, ...env }, ...(input !== undefined && { input }) });
     await joinOverApi(server, [
       ['alice', 'lead'],
       ['bob', 'backend'],
@@ -29,6 +29,10 @@ describe('switchboard CLI: teammates and messages', { timeout: 120_000 }, () => 
     expect(join.stdout).toContain('Joined team default as dora');
     const again = await cli(['join', 'dora', '--json']);
     expect(again.json().created).toBe(false);
+    // With SWITCHBOARD_AGENT set (as in a shell that acts as someone), join takes the name from it.
+    const fromEnv = await cli(['join', '--json'], undefined, { SWITCHBOARD_AGENT: 'erin' });
+    expect(fromEnv.code, fromEnv.stderr).toBe(0);
+    expect(fromEnv.json()).toMatchObject({ created: true, agent: { name: 'erin' } });
 
     const me = await cli(['whoami', '--agent', 'dora', '--json']);
     expect(me.code).toBe(0);
