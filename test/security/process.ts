@@ -3,7 +3,9 @@
  * directly) with a clean environment, and waits for it to report its address or to exit.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { rmSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { tempDataDir } from '../helpers/server.js';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -68,4 +70,27 @@ export async function startExpectingFailure(env: Record<string, string>): Promis
     if (err instanceof ExitedEarly) return err;
     throw err;
   }
+}
+
+/**
+ * Per-file bookkeeping for start-up tests: `fresh()` makes a data directory and `keep(p)` a
+ * server process, both cleaned up after each test (call `cleanup` in `afterEach`).
+ */
+export function processTracker() {
+  const dirs: string[] = [];
+  const procs: ServerProcess[] = [];
+  return {
+    fresh: () => {
+      const d = tempDataDir();
+      dirs.push(d);
+      return d;
+    },
+    keep: (...ps: ServerProcess[]) => {
+      procs.push(...ps);
+    },
+    cleanup: () => {
+      for (const p of procs.splice(0)) if (p.child.exitCode === null) p.child.kill('SIGKILL');
+      for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
+    },
+  };
 }

@@ -1,28 +1,11 @@
-/**
- * Start-up with SWITCHBOARD_DATABASE_URL, with a real server process: a malformed URL is a
- * configuration error naming the variable (exit 2); an unreachable server or a missing
- * database exits 1 with one line saying what to do; two servers started together on one
- * fresh database both come up (one migrates, the other waits for it). Needs PostgreSQL.
- */
-import { rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import { createDatabase, databaseUrl, dropDatabases, uniqueName } from '../helpers/pg-admin.js';
-import { tempDataDir } from '../helpers/server.js';
-import { type ServerProcess, startExpectingFailure, startServerProcess } from './process.js';
+import { processTracker, startExpectingFailure, startServerProcess } from './process.js';
 
-const dirs: string[] = [];
-const procs: ServerProcess[] = [];
+const { fresh, keep, cleanup } = processTracker();
 const databases: string[] = [];
-const fresh = () => {
-  const d = tempDataDir();
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const p of procs.splice(0)) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+afterEach(cleanup);
 afterAll(() => dropDatabases({ names: databases }));
 
 describe('start-up with PostgreSQL', () => {
@@ -70,7 +53,7 @@ describe('start-up with PostgreSQL', () => {
       startServerProcess({ ...env, SWITCHBOARD_DATA_DIR: fresh() }),
       startServerProcess({ ...env, SWITCHBOARD_DATA_DIR: fresh() }),
     ]);
-    procs.push(a, b);
+    keep(a, b);
     expect(a.stdout()).toMatch(new RegExp(`data in PostgreSQL database "${name}" at `));
     for (const p of [a, b]) expect((await fetch(`${p.url}/healthz`)).status).toBe(200);
     a.child.kill('SIGTERM');

@@ -4,25 +4,15 @@
  * directory another server is using, a database locked by another process, a corrupt
  * database file, a port in use.
  */
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { join } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
-import { tempDataDir } from '../helpers/server.js';
-import { type ServerProcess, startExpectingFailure, startServerProcess } from './process.js';
+import { processTracker, startExpectingFailure, startServerProcess } from './process.js';
 
-const dirs: string[] = [];
-const procs: ServerProcess[] = [];
-const fresh = () => {
-  const d = tempDataDir();
-  dirs.push(d);
-  return d;
-};
-afterEach(() => {
-  for (const p of procs.splice(0)) if (p.child.exitCode === null) p.child.kill('SIGKILL');
-  for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true });
-});
+const { fresh, keep, cleanup } = processTracker();
+afterEach(cleanup);
 
 describe('start-up errors', () => {
   it('names an invalid setting and refuses a non-loopback address without token mode (exit 2)', async () => {
@@ -51,7 +41,7 @@ describe('start-up errors', () => {
   it('refuses a second server on the same data directory, and starts after the first is gone', async () => {
     const dir = fresh();
     const first = await startServerProcess({ SWITCHBOARD_DATA_DIR: dir });
-    procs.push(first);
+    keep(first);
     const second = await startExpectingFailure({ SWITCHBOARD_DATA_DIR: dir });
     expect(second.code).toBe(1);
     expect(second.stderr).toMatch(
@@ -61,7 +51,7 @@ describe('start-up errors', () => {
     first.child.kill('SIGKILL');
     await first.exited;
     const third = await startServerProcess({ SWITCHBOARD_DATA_DIR: dir });
-    procs.push(third);
+    keep(third);
     expect((await fetch(`${third.url}/healthz`)).status).toBe(200);
   });
 
