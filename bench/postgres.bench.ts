@@ -105,14 +105,13 @@ async function mcpThroughput(instances: number): Promise<BenchRow> {
         .then(() => {}),
     );
     await Promise.all([...senders, sink].map((a) => a?.close()));
-    return {
-      bench: 'postgres',
-      name: instances === 1 ? NAMES.mcp1 : NAMES.mcp2,
-      values: { perSecond: m.rate, ...m },
-      unit: 'calls/s',
-      figure: sendsFigure(m, 'calls/s'),
-    };
+    return sendsRow(instances === 1 ? NAMES.mcp1 : NAMES.mcp2, m, 'calls/s');
   });
+}
+
+/** A throughput row: the measured rate and its figure, in `unit`. */
+function sendsRow(name: string, m: Parameters<typeof sendsFigure>[0], unit: string): BenchRow {
+  return { bench: 'postgres', name, values: { perSecond: m.rate, ...m }, unit, figure: sendsFigure(m, unit) };
 }
 
 async function apiThroughput(instances: number): Promise<BenchRow> {
@@ -132,13 +131,7 @@ async function apiThroughput(instances: number): Promise<BenchRow> {
     });
     for (const h of http) h.close();
     await sink?.close();
-    return {
-      bench: 'postgres',
-      name: instances === 1 ? NAMES.api1 : NAMES.api2,
-      values: { perSecond: m.rate, ...m },
-      unit: 'sends/s',
-      figure: sendsFigure(m, 'sends/s'),
-    };
+    return sendsRow(instances === 1 ? NAMES.api1 : NAMES.api2, m, 'sends/s');
   });
 }
 

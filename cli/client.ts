@@ -141,6 +141,15 @@ export function withApiOptions(cmd: Command): Command {
 }
 
 /**
+ * A command group (`switchboard task …`): returns a maker of its subcommands, each with the
+ * shared API options.
+ */
+export function apiCommandGroup(program: Command, name: string, description: string) {
+  const group = program.command(name).description(description);
+  return (sub: string, what: string): Command => withApiOptions(group.command(sub).description(what));
+}
+
+/**
  * Wraps a command action: builds the client from the command's options, runs `fn`, prints its
  * JSON result with `--json` or its text otherwise, and turns an `ApiError` into a message on
  * stderr and an exit code from `EXIT_CODES`.

@@ -2,14 +2,13 @@
 import { type Command, Option } from 'commander';
 import type { Review, Task } from '../../server/ops/model.js';
 import type { TaskDetail } from '../../server/ops/tasks.js';
-import { type ApiClient, apiAction, messageText, wholeNumber, withApiOptions } from '../client.js';
+import { type ApiClient, apiAction, apiCommandGroup, messageText, wholeNumber } from '../client.js';
 import { reviewLine, taskLine } from '../format.js';
 import { taskPath } from './tasks.js';
 import { pick } from './teammates.js';
 
 export function registerReviewCommands(program: Command): void {
-  const review = program.command('review').description('ask for, list and submit reviews of tasks');
-  const sub = (name: string, description: string) => withApiOptions(review.command(name).description(description));
+  const sub = apiCommandGroup(program, 'review', 'ask for, list and submit reviews of tasks');
 
   sub('request', 'ask for a review of a task you hold (it moves to in_review)')
     .argument('<task>', 'task number or id')

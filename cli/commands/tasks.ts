@@ -6,7 +6,7 @@
 import { type Command, Option } from 'commander';
 import type { Message, Task } from '../../server/ops/model.js';
 import type { TaskDetail } from '../../server/ops/tasks.js';
-import { apiAction, messageText, wholeNumber, withApiOptions } from '../client.js';
+import { apiAction, apiCommandGroup, messageText, wholeNumber } from '../client.js';
 import { eventLine, indent, reviewLine, messageText as showMessage, taskLine, taskText } from '../format.js';
 import { pick } from './teammates.js';
 
@@ -32,8 +32,7 @@ const textOrStdin = async (v: unknown, what: string) =>
 const done = (verb: string) => (t: Task) => ({ json: t, text: `${verb} ${taskLine(t)}` });
 
 export function registerTaskCommands(program: Command): void {
-  const task = program.command('task').description('create, claim, hand off and finish tasks');
-  const sub = (name: string, description: string) => withApiOptions(task.command(name).description(description));
+  const sub = apiCommandGroup(program, 'task', 'create, claim, hand off and finish tasks');
 
   sub('create', 'create an open task')
     .argument('<title>', 'short imperative title')
