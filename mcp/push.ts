@@ -54,7 +54,12 @@ export function startPush(
     return true;
   };
 
-  async function push(messageId: string, recipientIds: readonly string[], known?: Message): Promise<void> {
+  async function push(
+    teamId: string,
+    messageId: string,
+    recipientIds: readonly string[],
+    known?: Message,
+  ): Promise<void> {
     const wanted = new Set(recipientIds);
     const targets: PushTarget[] = [];
     for (const s of sessions()) {
@@ -75,7 +80,10 @@ export function startPush(
         }
       }),
     );
-    if (delivered.size > 0) queueDelivered(messageId, delivered);
+    if (delivered.size > 0) {
+      queueDelivered(messageId, delivered);
+      deps.metrics?.delivered(teamId, 'push', delivered.size);
+    }
   }
 
   // Delivery marks ride in the commit of the pushed events themselves, not one commit each.
@@ -83,7 +91,7 @@ export function startPush(
 
   return deps.bus.subscribe((e) => {
     if (e.type !== 'message.created' || e.recipientIds.length === 0) return;
-    push(e.messageId, e.recipientIds, e.message).catch((err) => deps.logger.error({ err }, 'push failed'));
+    push(e.teamId, e.messageId, e.recipientIds, e.message).catch((err) => deps.logger.error({ err }, 'push failed'));
   });
 }
 

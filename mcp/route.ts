@@ -17,6 +17,7 @@ import { DomainError, isDomainError } from '../server/errors.js';
 import { STATUS } from '../server/http-errors.js';
 import { baseCtx, namedAgent, resolveIdentity } from '../server/identity.js';
 import { checkedBody } from '../server/middleware/body.js';
+import { noteRequest, type RequestNotes } from '../server/middleware/request-log.js';
 import { trackResponse } from '../server/middleware/track-response.js';
 import { agentKey, type SessionHold } from '../server/ops/guards.js';
 import { releaseSession } from '../server/ops/session-register.js';
@@ -77,6 +78,22 @@ function toolProfileOf(req: Request): ToolProfile {
   );
 }
 
+/** What the request log says of a POSTed JSON-RPC message or batch: its methods, and the tools called. */
+function rpcNotes(body: unknown): RequestNotes {
+  const messages = (Array.isArray(body) ? body : [body]).slice(0, 20) as {
+    method?: unknown;
+    params?: { name?: unknown };
+  }[];
+  const methods = new Set<string>();
+  const tools = new Set<string>();
+  for (const m of messages) {
+    const method = typeof m?.method === 'string' ? m.method.slice(0, 64) : 'response';
+    methods.add(method);
+    if (method === 'tools/call' && typeof m.params?.name === 'string') tools.add(m.params.name.slice(0, 64));
+  }
+  return { rpc: [...methods].join(','), ...(tools.size > 0 && { tool: [...tools].join(',') }) };
+}
+
 function jsonRpcError(status: number, code: number, message: string, headers: Record<string, string> = {}) {
   return new Response(JSON.stringify({ jsonrpc: '2.0', error: { code, message }, id: null }), {
     status,
@@ -113,7 +130,7 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
     await events.forget(id).catch((err) => deps.logger.error({ err }, 'dropping session events failed'));
   };
 
-  async function openSession(req: Request, body: unknown): Promise<Response> {
+  async function openSession(c: Context, req: Request, body: unknown): Promise<Response> {
     let entry: McpSession | undefined;
     const state: SessionState = { sessionId: '', actor: null, admin: false, profile: toolProfileOf(req) };
     const hold = (agent: { team: string; name: string }) =>
@@ -139,6 +156,7 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
     }
     state.actor = identity.agent;
     state.admin = identity.admin;
+    if (identity.agent) noteRequest(c, { agent: identity.agent.name, team: identity.agent.team });
     // A session named without a credential is told once if others already act under its name
     // (a token proves who it is); `told` is the agent it was told about.
     let told: string | undefined;
@@ -225,9 +243,15 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
           await resolveIdentity(deps, req, { autoJoin: false });
           return jsonRpcError(403, -32003, 'this session belongs to another credential');
         }
+        const posted = postedJson(c);
+        const actor = s.state.actor;
+        noteRequest(c, {
+          ...(actor && { agent: actor.name, team: actor.team }),
+          ...(posted && rpcNotes(posted.parsedBody)),
+        });
         s.lastActivity = now();
         s.open += 1;
-        let res = await s.transport.handleRequest(req, postedJson(c));
+        let res = await s.transport.handleRequest(req, posted);
         if (req.method === 'GET' && res.ok && res.body) {
           s.hadStream = true;
           res = await primeStream(req, res, sessionId);
@@ -257,7 +281,8 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
       if (!messages.some((m) => isInitializeRequest(m))) {
         return jsonRpcError(400, -32000, 'Bad Request: no session; send initialize first');
       }
-      return await openSession(req, body);
+      noteRequest(c, rpcNotes(body));
+      return await openSession(c, req, body);
     } catch (err) {
       if (isDomainError(err)) {
         const status = STATUS[err.code];

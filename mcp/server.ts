@@ -12,7 +12,7 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import type { AppDeps } from '../server/deps.js';
-import { DomainError } from '../server/errors.js';
+import { DomainError, isDomainError } from '../server/errors.js';
 import { getAgentById } from '../server/ops/agents.js';
 import { type Ctx, createCtx } from '../server/ops/context.js';
 import { unreadCount } from '../server/ops/messages.js';
@@ -144,6 +144,8 @@ export function createMcpServer({ deps, state, admit, onBind }: McpServerOptions
         });
       },
     };
+    const started = performance.now();
+    const timed = (outcome: string) => deps.metrics?.toolCall(tool.name, outcome, (performance.now() - started) / 1000);
     try {
       if (tool.needsActor !== false && !state.actor) {
         throw new DomainError(
@@ -157,8 +159,10 @@ export function createMcpServer({ deps, state, admit, onBind }: McpServerOptions
         if (!state.actor) throw new DomainError('unauthorized', 'your teammate record no longer exists; join again');
       }
       const result = await tool.run(ctx, req.params.arguments ?? {}, session);
+      timed('ok');
       return toolResult(result, tool.text(result, ctx), await framing(ctx));
     } catch (err) {
+      timed(isDomainError(err) ? err.code : 'internal');
       return toolError(err, deps.logger, tool.name, await framing(ctx).catch(() => ({ unread: 0 })));
     }
   });

@@ -52,7 +52,7 @@ export async function followBus(o: FollowOptions): Promise<BusFollower> {
       const rows = await busEventsAfter(o.ctx, after, missing, BATCH);
       const now = Date.now();
       for (const r of rows) {
-        if (cursor.take(r.seq, now) && r.origin !== o.origin && !stopped) o.bus.emit(r.event);
+        if (cursor.take(r.seq, now) && r.origin !== o.origin && !stopped) o.bus.emit(r.event, { origin: r.origin });
       }
       cursor.settle(now);
       if (rows.length < BATCH) return;

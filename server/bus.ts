@@ -16,14 +16,29 @@ export type BusEvent =
       /** The stored message, so listeners (the push) need not read it back. */
       message?: Message;
     }
-  | { type: 'task.changed'; teamId: string; taskId: string; event: string; actorId: string | null }
+  | {
+      type: 'task.changed';
+      teamId: string;
+      taskId: string;
+      event: string;
+      actorId: string | null;
+      /** For `review_submitted`: the verdict (metrics count reviews by it). */
+      verdict?: 'approved' | 'changes_requested';
+    }
   | { type: 'review.changed'; teamId: string; reviewId: string; taskId: string }
   | { type: 'agent.changed'; teamId: string; agentId: string };
 
-export type BusListener = (event: BusEvent) => void;
+/** Where an event came from: absent for this server's own changes. */
+export interface BusEventSource {
+  /** The instance id of the server sharing the database that made the change (server/bus-relay.ts). */
+  origin: string;
+}
+
+export type BusListener = (event: BusEvent, source?: BusEventSource) => void;
 
 export interface Bus {
-  emit(event: BusEvent): void;
+  /** `source` is given for events relayed from another server; absent for this server's own. */
+  emit(event: BusEvent, source?: BusEventSource): void;
   /** Returns a function that removes the listener. */
   subscribe(listener: BusListener): () => void;
 }
@@ -31,10 +46,10 @@ export interface Bus {
 export function createBus(onListenerError: (err: unknown) => void = () => {}): Bus {
   const listeners = new Set<BusListener>();
   return {
-    emit(event) {
+    emit(event, source) {
       for (const l of listeners) {
         try {
-          l(event);
+          l(event, source);
         } catch (err) {
           onListenerError(err);
         }

@@ -5,6 +5,7 @@
 import type { Logger } from 'pino';
 import type { Bus } from './bus.js';
 import type { Db } from './db/connection.js';
+import type { Metrics } from './metrics.js';
 import type { BusRelay, Limits } from './ops/context.js';
 import type { Guards } from './ops/guards.js';
 
@@ -29,6 +30,8 @@ export interface AppDeps {
   relay?: BusRelay;
   /** Several servers on one PostgreSQL database: this server's place among them; absent with SQLite. */
   cluster?: Cluster;
+  /** The app's metrics; `createApp` makes them when absent. Operations see them as `ctx.metrics`. */
+  metrics?: Metrics;
 }
 
 /** This server's place among several sharing one PostgreSQL database (server/cluster.ts `joinCluster`). */

@@ -92,7 +92,9 @@ async function main(): Promise<void> {
     console.error(`switchboard: ${why.message}`);
     process.exit(1);
   }
-  const { app, mcp, close, guards, drain } = createApp(deps);
+  // The app's own deps carry its metrics: upkeep below counts into them too.
+  const sb = createApp(deps);
+  const { app, mcp, close, guards, drain } = sb;
 
   const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (info) => {
     const base = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${info.port}`;
@@ -111,10 +113,10 @@ async function main(): Promise<void> {
       'accepting any Host header (token mode on a wildcard address); set SWITCHBOARD_ALLOWED_HOSTS to restrict',
     );
   }
-  const stopRetention = startRetention(deps, config.retention);
+  const stopRetention = startRetention(sb.deps, config.retention);
 
   // Lost sessions closed, expired leases returned, old stream events pruned (and the heartbeat).
-  const stopMaintenance = startMaintenance(deps, mcp, config.maintenanceMs);
+  const stopMaintenance = startMaintenance(sb.deps, mcp, config.maintenanceMs);
 
   let stopping = false;
   const shutdown = async (signal: string) => {

@@ -10,6 +10,7 @@ import { getCookie } from 'hono/cookie';
 import type { AppDeps } from '../server/deps.js';
 import { DomainError } from '../server/errors.js';
 import { baseCtx, ctxFor } from '../server/identity.js';
+import { noteRequest } from '../server/middleware/request-log.js';
 import { findAgent, upsertAgent } from '../server/ops/agents.js';
 import { teamByName } from '../server/ops/board.js';
 import type { Ctx } from '../server/ops/context.js';
@@ -69,6 +70,12 @@ export async function boardUser(deps: AppDeps, c: Context): Promise<BoardUser> {
  * token's team), `conflict` (the chosen name belongs to a non-human teammate of that team).
  */
 export async function teamViewer(deps: AppDeps, c: Context, teamName: string): Promise<TeamViewer> {
+  const viewer = await findTeamViewer(deps, c, teamName);
+  noteRequest(c, { agent: viewer.agent.name, team: viewer.team.name });
+  return viewer;
+}
+
+async function findTeamViewer(deps: AppDeps, c: Context, teamName: string): Promise<TeamViewer> {
   const user = await boardUser(deps, c);
   const base = baseCtx(deps);
   const team = await teamByName(base, teamName);

@@ -7,6 +7,7 @@ import type { AppDeps } from '../deps.js';
 import { DomainError } from '../errors.js';
 import { ctxFor, resolveIdentity } from '../identity.js';
 import type { Ctx } from '../ops/context.js';
+import { noteRequest } from '../middleware/request-log.js';
 import { touchActivity } from '../ops/presence.js';
 
 type Op = (ctx: Ctx, c: Context) => Promise<unknown>;
@@ -21,6 +22,7 @@ export function agentRoute(deps: AppDeps, op: Op, status: 200 | 201 = 200) {
         'name yourself: Authorization: Bearer <token>, or (local mode) X-Switchboard-Agent: NAME after POST /api/v1/join',
       );
     }
+    noteRequest(c, { agent: identity.agent.name, team: identity.agent.team });
     const ctx = ctxFor(deps, identity);
     ctx.actor = await touchActivity(ctx, { loaded: true });
     return c.json((await op(ctx, c)) as object, status);

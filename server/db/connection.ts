@@ -5,11 +5,16 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import BetterSqlite3 from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, PostgresAdapter, SqliteDialect } from 'kysely';
 import { migrate } from './migrate.js';
 import type { Database } from './schema.js';
 
 export type Db = Kysely<Database>;
+
+/** The SQL dialect a database handle speaks (for labels such as the transaction-time metric). */
+export function dialectOf(db: Db): 'sqlite' | 'postgres' {
+  return db.getExecutor().adapter instanceof PostgresAdapter ? 'postgres' : 'sqlite';
+}
 
 export interface OpenedDatabase {
   db: Db;

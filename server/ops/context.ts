@@ -54,6 +54,23 @@ export interface BusRelay {
   failed: (err: unknown) => void;
 }
 
+/**
+ * What operations report for the server's metrics (server/metrics.ts implements it), for
+ * outcomes no bus event tells: a change that lost or was refused commits nothing, and reading
+ * mail is not announced. Absent in plain operation tests. Calls are immediate (not held until
+ * commit), so they must not throw.
+ */
+export interface Meter {
+  /** A claim's conditional update missed (another agent won, or the task was not claimable). */
+  claimLost: (teamId: string) => void;
+  /** A send refused by the per-agent rate limit. */
+  sendRateLimited: (teamId: string) => void;
+  /** `count` unread messages handed to their recipient by reading the inbox or a waiting call. */
+  delivered: (teamId: string, path: 'wait' | 'check', count: number) => void;
+  /** One outermost transaction, from BEGIN to COMMIT or rollback (seconds). */
+  transaction: (seconds: number, outcome: 'commit' | 'rollback') => void;
+}
+
 export interface Ctx {
   db: Kysely<Database> | Transaction<Database>;
   /** The acting agent, bound from the connection's credentials; null before joining. */
@@ -71,6 +88,8 @@ export interface Ctx {
   guards?: Guards;
   /** Writes emitted events for the other servers on the database; absent with one server. */
   relay?: BusRelay;
+  /** The server's metrics; absent in plain operation tests. */
+  metrics?: Meter;
 }
 
 export interface CtxDeps {
@@ -80,6 +99,7 @@ export interface CtxDeps {
   limits?: Partial<Limits>;
   guards?: Guards;
   relay?: BusRelay;
+  metrics?: Meter;
 }
 
 /** Builds a context for `actor` (null for unauthenticated calls such as joining). */
@@ -103,6 +123,7 @@ export function createCtx(deps: CtxDeps, actor: Agent | null, opts: { admin?: bo
     inTx: false,
     ...(deps.guards && { guards: deps.guards }),
     ...(relay && { relay }),
+    ...(deps.metrics && { metrics: deps.metrics }),
   };
 }
 
@@ -115,11 +136,21 @@ export function createCtx(deps: CtxDeps, actor: Agent | null, opts: { admin?: bo
 export async function withTx<T>(ctx: Ctx, fn: (tx: Ctx) => Promise<T>): Promise<T> {
   if (ctx.inTx) return fn(ctx);
   const pending: BusEvent[] = [];
-  const result = await (ctx.db as Kysely<Database>).transaction().execute(async (trx) => {
-    const r = await fn({ ...ctx, db: trx, inTx: true, emit: (e) => pending.push(e) });
-    if (ctx.relay && pending.length > 0) await ctx.relay.record(trx, pending, ctx.now());
-    return r;
-  });
+  const started = ctx.metrics ? performance.now() : 0;
+  const timed = (outcome: 'commit' | 'rollback') =>
+    ctx.metrics?.transaction((performance.now() - started) / 1000, outcome);
+  let result: T;
+  try {
+    result = await (ctx.db as Kysely<Database>).transaction().execute(async (trx) => {
+      const r = await fn({ ...ctx, db: trx, inTx: true, emit: (e) => pending.push(e) });
+      if (ctx.relay && pending.length > 0) await ctx.relay.record(trx, pending, ctx.now());
+      return r;
+    });
+  } catch (err) {
+    timed('rollback');
+    throw err;
+  }
+  timed('commit');
   for (const e of pending) ctx.bus.emit(e);
   return result;
 }

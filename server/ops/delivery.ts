@@ -7,7 +7,7 @@
 import { z } from 'zod';
 import { type Ctx, requireActor } from './context.js';
 import type { Waiter, WaiterRegistry } from './guards.js';
-import { checkMessages } from './messages.js';
+import { readInbox } from './messages.js';
 import { type InboxMessage, type Message, type TaskSummary, toMessage, toSummary } from './model.js';
 import { touchActivity } from './presence.js';
 import { parseInput, TERMINAL_STATUSES } from './schemas.js';
@@ -134,11 +134,11 @@ export async function waitForMessages(ctx: Ctx, input: unknown, hooks: WaitHooks
       const woke = new Promise<void>((resolve) => {
         waiter.wake = resolve;
       });
-      const inbox = await checkMessages(ctx, {
-        thread: p.thread,
-        limit: p.limit,
-        markRead: p.markRead,
-      });
+      const inbox = await readInbox(
+        ctx,
+        { unreadOnly: true, thread: p.thread, limit: p.limit, markRead: p.markRead },
+        'wait',
+      );
       const events = waiter.events.splice(0);
       if (inbox.messages.length > 0 || events.length > 0 || timedOut || hooks.signal?.aborted) {
         return {

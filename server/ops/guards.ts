@@ -71,4 +71,6 @@ export interface WaiterRegistry {
   settled: () => Promise<void>;
   add: (w: Waiter) => void;
   delete: (w: Waiter) => void;
+  /** Waiting calls registered now. */
+  size: () => number;
 }

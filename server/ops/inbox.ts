@@ -28,9 +28,16 @@ export interface InboxResult {
  * and read unless `markRead` is false; nothing is deleted.
  */
 export async function checkMessages(ctx: Ctx, input: unknown): Promise<InboxResult> {
-  const p = parseInput(CheckMessages, input);
+  return readInbox(ctx, parseInput(CheckMessages, input), 'check');
+}
+
+/**
+ * `checkMessages` on parsed input; `via` names the path that hands the mail over (reading the
+ * inbox, or a waiting call) for the delivery metrics.
+ */
+export async function readInbox(ctx: Ctx, p: CheckMessages, via: 'check' | 'wait'): Promise<InboxResult> {
   const me = requireActor(ctx);
-  return withTx(ctx, async (tx) => {
+  const result = await withTx(ctx, async (tx) => {
     const base = () => {
       let q = tx.db
         .selectFrom('deliveries')
@@ -72,8 +79,10 @@ export async function checkMessages(ctx: Ctx, input: unknown): Promise<InboxResu
       readAt: isoOrNull(r.read_at ?? (p.markRead ? now : null)),
       ackedAt: isoOrNull(r.acked_at),
     }));
-    return { messages, unread: left };
+    return { messages, unread: left, fresh: p.markRead ? unread.length : 0 };
   });
+  if (result.fresh > 0) ctx.metrics?.delivered(me.teamId, via, result.fresh);
+  return { messages: result.messages, unread: result.unread };
 }
 
 export const AckMessages = z.strictObject({

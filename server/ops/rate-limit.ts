@@ -58,6 +58,7 @@ export async function chargeSend(ctx: Ctx): Promise<void> {
     .where('agent_id', '=', me.id)
     .executeTakeFirstOrThrow();
   const retryAfterMs = Math.max(1, row.send_full_at - lastFull);
+  ctx.metrics?.sendRateLimited(me.teamId);
   throw new DomainError(
     'rate_limited',
     `too many sends: the limit is ${rate} messages per minute per agent; retry in ${Math.ceil(retryAfterMs / 1000)}s`,

@@ -95,6 +95,7 @@ async function tryClaim(tx: Ctx, me: Agent, taskId: string): Promise<TaskRow | n
       ]),
   );
   if (won) await recordEvent(tx, won, 'claimed', { owner: me.name, leaseExpiresAt: won.lease_expires_at });
+  else tx.metrics?.claimLost(me.teamId);
   return won;
 }
 

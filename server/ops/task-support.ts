@@ -56,7 +56,8 @@ export async function recordEvent(
       created_at: now,
     })
     .execute();
-  tx.emit({ type: 'task.changed', teamId: task.team_id, taskId: task.id, event: type, actorId });
+  const verdict = type === 'review_submitted' ? (data.verdict as 'approved' | 'changes_requested') : undefined;
+  tx.emit({ type: 'task.changed', teamId: task.team_id, taskId: task.id, event: type, actorId, ...(verdict && { verdict }) });
 }
 
 /**

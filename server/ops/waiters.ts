@@ -21,6 +21,7 @@ const READY_CAUSES = new Set(['created', 'unblocked', 'released', 'lease_expired
 export function createWaiterRegistry(base: Ctx): WaiterRegistry & { close: () => void } {
   const byAgent = new Map<string, Set<Waiter>>();
   let taskWatchers = 0;
+  let waiting = 0;
   /** Task lookups under way; a waiter woken by mail lets them finish so it returns both. */
   const inflight = new Set<Promise<void>>();
   const lookupCtx: Ctx = { ...base, actor: null, inTx: false };
@@ -70,7 +71,9 @@ export function createWaiterRegistry(base: Ctx): WaiterRegistry & { close: () =>
     settled: async () => {
       await Promise.all(inflight);
     },
+    size: () => waiting,
     add: (w) => {
+      waiting += 1;
       let set = byAgent.get(w.agentId);
       if (!set) {
         set = new Set();
@@ -82,6 +85,7 @@ export function createWaiterRegistry(base: Ctx): WaiterRegistry & { close: () =>
     delete: (w) => {
       const set = byAgent.get(w.agentId);
       if (set?.delete(w)) {
+        waiting -= 1;
         if (w.tasks) taskWatchers -= 1;
         if (set.size === 0) byAgent.delete(w.agentId);
       }
