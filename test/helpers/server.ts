@@ -11,7 +11,7 @@ import { type ServerType, serve } from '@hono/node-server';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { pino } from 'pino';
+import { type Logger, pino } from 'pino';
 import { resultData } from '../../mcp/results.js';
 import { createApp, type SwitchboardApp } from '../../server/app.js';
 import { createBus } from '../../server/bus.js';
@@ -44,6 +44,8 @@ export interface TestServerOptions {
   limits?: Partial<Limits>;
   sessionIdleMs?: number;
   sessionGraceMs?: number;
+  /** The server's logger (default: silent, or `TEST_LOG_LEVEL`). */
+  logger?: Logger;
 }
 
 export function tempDataDir(): string {
@@ -62,7 +64,7 @@ export async function startServer(opts: TestServerOptions = {}): Promise<TestSer
   const deps: AppDeps = {
     db: opened.db,
     bus: createBus(),
-    logger: pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
+    logger: opts.logger ?? pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     auth: opts.auth ?? 'local',
     limits: opts.limits ?? {},
     sessionIdleMs: opts.sessionIdleMs ?? 30 * 60_000,
