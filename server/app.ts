@@ -11,12 +11,12 @@ import type { AppDeps } from './deps.js';
 import { DomainError } from './errors.js';
 import { errorResponse } from './http-errors.js';
 import { baseCtx } from './identity.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { metricsRoutes } from './metrics-route.js';
 import { jsonGuard, sizeGuard } from './middleware/body.js';
 import { createDrain, type Drain } from './middleware/drain.js';
 import { originGuard } from './middleware/origin.js';
 import { requestLog } from './middleware/request-log.js';
-import { createMetrics, type Metrics } from './metrics.js';
-import { metricsRoutes } from './metrics-route.js';
 import { createGuards, type Guards } from './ops/guards.js';
 import { createWaiterRegistry } from './ops/waiters.js';
 

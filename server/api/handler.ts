@@ -6,8 +6,8 @@ import type { Context } from 'hono';
 import type { AppDeps } from '../deps.js';
 import { DomainError } from '../errors.js';
 import { ctxFor, resolveIdentity } from '../identity.js';
-import type { Ctx } from '../ops/context.js';
 import { noteRequest } from '../middleware/request-log.js';
+import type { Ctx } from '../ops/context.js';
 import { touchActivity } from '../ops/presence.js';
 
 type Op = (ctx: Ctx, c: Context) => Promise<unknown>;

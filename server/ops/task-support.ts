@@ -57,7 +57,14 @@ export async function recordEvent(
     })
     .execute();
   const verdict = type === 'review_submitted' ? (data.verdict as 'approved' | 'changes_requested') : undefined;
-  tx.emit({ type: 'task.changed', teamId: task.team_id, taskId: task.id, event: type, actorId, ...(verdict && { verdict }) });
+  tx.emit({
+    type: 'task.changed',
+    teamId: task.team_id,
+    taskId: task.id,
+    event: type,
+    actorId,
+    ...(verdict && { verdict }),
+  });
 }
 
 /**

@@ -33,6 +33,10 @@ export async function unreadBacklog(ctx: Ctx): Promise<TeamBacklog[]> {
 /** The names of the teams with these ids (unknown ids are left out). */
 export async function teamNames(ctx: Ctx, ids: readonly string[]): Promise<Map<string, string>> {
   if (ids.length === 0) return new Map();
-  const rows = await ctx.db.selectFrom('teams').select(['id', 'name']).where('id', 'in', [...ids]).execute();
+  const rows = await ctx.db
+    .selectFrom('teams')
+    .select(['id', 'name'])
+    .where('id', 'in', [...ids])
+    .execute();
   return new Map(rows.map((r) => [r.id, r.name]));
 }

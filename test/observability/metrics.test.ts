@@ -188,7 +188,8 @@ describe('metrics labels', () => {
     const ctx = createCtx({ db: world.opened.db, bus }, null);
     const metrics = createMetrics({ ctx, bus, logger: pino({ level: 'silent' }), dialect: dialectOf(world.opened.db) });
     const teams = [];
-    for (let i = 0; i < TEAM_LABEL_LIMIT + 2; i++) teams.push((await world.agent('lead', { team: `team-${i}` })).teamId);
+    for (let i = 0; i < TEAM_LABEL_LIMIT + 2; i++)
+      teams.push((await world.agent('lead', { team: `team-${i}` })).teamId);
     for (const teamId of teams) {
       bus.emit({ type: 'task.changed', teamId, taskId: 't', event: 'lease_expired', actorId: null });
     }

@@ -64,9 +64,9 @@ describe('request ids and log lines', () => {
       expect(byId(hostile)).toHaveLength(0);
     }
     const longest = 'b'.repeat(MAX_REQUEST_ID_CHARS);
-    expect((await fetch(`${s.url}/healthz`, { headers: { 'x-request-id': longest } })).headers.get('x-request-id')).toBe(
-      longest,
-    );
+    expect(
+      (await fetch(`${s.url}/healthz`, { headers: { 'x-request-id': longest } })).headers.get('x-request-id'),
+    ).toBe(longest);
   });
 
   it('ties a JSON API response to its log line: agent, team, route pattern, status, duration; no body', async () => {
