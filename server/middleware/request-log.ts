@@ -37,6 +37,7 @@ export const REQUEST_ID_HEADER = 'X-Request-Id';
 /** Longest request id taken from a client; longer ones are replaced. */
 export const MAX_REQUEST_ID_CHARS = 128;
 
+const NO_BINDINGS = Object.freeze({});
 const METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'PATCH', 'DELETE', 'OPTIONS']);
 
 /** Adds `notes` to the request's log line (a no-op cost when nothing logs). */
@@ -59,8 +60,15 @@ export function requestLog(deps: { logger: Logger; metrics?: Metrics }): Middlew
       pinoLogger({
         pino: deps.logger,
         http: {
-          onReqBindings: (c) => ({ method: c.req.method, path: c.req.path }),
-          onResBindings: (c) => ({ status: c.res.status, route: routeOf(c), ...c.get('requestNotes') }),
+          // Everything goes on the one response line; no bindings for the request's child logger.
+          onReqBindings: () => NO_BINDINGS,
+          onResBindings: (c) => ({
+            method: c.req.method,
+            path: c.req.path,
+            route: routeOf(c),
+            status: c.res.status,
+            ...c.get('requestNotes'),
+          }),
           onResLevel: (c) => (c.res.status >= 500 ? 'error' : 'info'),
           onResMessage: () => 'request',
         },
