@@ -5,7 +5,8 @@
  * label cap and the skipping of relayed events are checked on the metrics themselves.
  */
 import { pino } from 'pino';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { CHANNEL_METHOD } from '../../mcp/push.js';
 import { createBus } from '../../server/bus.js';
 import { dialectOf } from '../../server/db/connection.js';
 import { baseCtx } from '../../server/identity.js';
@@ -96,6 +97,36 @@ describe('GET /metrics', () => {
       ).toBeGreaterThanOrEqual(2);
     } finally {
       await alice.close();
+    }
+  });
+
+  it('counts deliveries by push and by a waiting call', async () => {
+    s = await startServer();
+    const alice = await connectAgent(s, { agent: 'alice' });
+    const bob = await connectAgent(s, { agent: 'bob' });
+    try {
+      let pushed!: () => void;
+      const push = new Promise<void>((resolve) => {
+        pushed = resolve;
+      });
+      bob.client.fallbackNotificationHandler = async (n) => {
+        if (n.method === CHANNEL_METHOD) pushed();
+      };
+      const waiting = bob.call('teammate_wait_for_messages', { timeout: 30, tasks: false });
+      // The waiting call is registered once the gauge shows it.
+      await vi.waitFor(async () => expect(sample(await scrape(s as TestServer), 'switchboard_waiting_calls')).toBe(1));
+      await alice.call('teammate_send_message', { to: 'bob', message: 'ping' });
+      expect((await waiting).data.messages).toHaveLength(1);
+      await push;
+      await vi.waitFor(async () => {
+        const text = await scrape(s as TestServer);
+        expect(sample(text, 'switchboard_deliveries_total', { team: 'default', path: 'push' })).toBe(1);
+        expect(sample(text, 'switchboard_deliveries_total', { team: 'default', path: 'wait' })).toBe(1);
+        expect(sample(text, 'switchboard_waiting_calls')).toBe(0);
+        expect(sample(text, 'switchboard_mcp_sessions')).toBe(2);
+      });
+    } finally {
+      await Promise.all([alice.close(), bob.close()]);
     }
   });
 
