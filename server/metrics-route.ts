@@ -11,6 +11,10 @@ import { DomainError } from './errors.js';
 import { resolveIdentity } from './identity.js';
 import type { Metrics } from './metrics.js';
 
+/**
+ * The `/metrics` sub-app. Errors (to the app's `onError`): token mode `unauthorized` without a
+ * valid token, `forbidden` for a token that is not a team admin's.
+ */
 export function metricsRoutes(deps: AppDeps, metrics: Metrics): Hono {
   const app = new Hono();
   app.get('/', async (c) => {

@@ -50,6 +50,10 @@ export function noteRequest(c: Context, notes: RequestNotes): void {
 /** The matched route pattern (`/api/v1/tasks/:ref`), never the raw path: bounded label values. */
 const routeOf = (c: Context) => routePath(c) || 'unmatched';
 
+/**
+ * The middleware to mount first on `*`, in order: request id, request log (only when `logger`
+ * writes `info`), then timing into `metrics` and the id on responses that replaced Hono's.
+ */
 export function requestLog(deps: { logger: Logger; metrics?: Metrics }): MiddlewareHandler[] {
   const chain: MiddlewareHandler[] = [
     requestId({ headerName: REQUEST_ID_HEADER, limitLength: MAX_REQUEST_ID_CHARS, generator: () => randomUUID() }),

@@ -56,6 +56,7 @@ export async function recordEvent(
       created_at: now,
     })
     .execute();
+  // The verdict rides on the event so the metrics can count reviews by it.
   const verdict = type === 'review_submitted' ? (data.verdict as 'approved' | 'changes_requested') : undefined;
   tx.emit({
     type: 'task.changed',
