@@ -290,7 +290,7 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
           status === 401 ? { 'www-authenticate': 'Bearer realm="switchboard"' } : {};
         return jsonRpcError(status, -32001, err.message, headers);
       }
-      deps.logger.error({ err }, 'mcp request failed');
+      deps.logger.error({ err, reqId: c.get('requestId') }, 'mcp request failed');
       return jsonRpcError(500, -32603, 'Internal error');
     }
   });

@@ -41,7 +41,7 @@ export function errorResponse(c: Context, err: unknown, logger: Logger): Respons
     const body: ErrorEnvelope = { error: { code: err.code, message: err.message, details: err.details } };
     return c.json(body, status);
   }
-  logger.error({ err }, 'request failed');
+  logger.error({ err, reqId: c.get('requestId') }, 'request failed');
   const body: ErrorEnvelope = { error: { code: 'internal', message: 'internal error' } };
   return c.json(body, 500);
 }
