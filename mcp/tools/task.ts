@@ -1,7 +1,7 @@
 /** MCP tools for tasks (`task_*`). */
 
 import type { Ctx } from '../../server/ops/context.js';
-import type { Message, Task } from '../../server/ops/model.js';
+import type { Message, Review, Task } from '../../server/ops/model.js';
 import {
   CancelTask,
   ClaimTask,
@@ -29,7 +29,7 @@ import {
   UpdateTask,
   updateTask,
 } from '../../server/ops/tasks.js';
-import { ago, formatMessages, leaseText, quote, taskLine, taskRef } from '../../server/text-format.js';
+import { ago, formatMessages, leaseText, quote, reviewerOf, taskLine, taskRef } from '../../server/text-format.js';
 import { DESTRUCTIVE, defineTool, IDEMPOTENT_WRITE, READ_ONLY, WRITE } from '../tool.js';
 
 /** Events and thread messages task_get's text shows; older ones are counted, with how to read them. */
@@ -55,7 +55,12 @@ function detailText(d: TaskDetail, ctx: Ctx): string {
   if (t.description) lines.push(`Description (by ${t.creator}; their words):\n${quote(t.description)}`);
   if (t.result) lines.push(`Result (their words):\n${quote(t.result)}`);
   const pending = d.reviews.filter((r) => r.status === 'pending');
-  if (pending.length) lines.push(`Review pending: submit with review_submit {review: "#${t.number}", verdict}`);
+  const plan = pending.find((r) => r.kind === 'plan');
+  if (plan) lines.push(`Plan (by ${plan.requestedBy}; their words):\n${quote(plan.note ?? '')}`);
+  if (pending.length)
+    lines.push(
+      `${plan ? 'Plan review' : 'Review'} pending (reviewer ${reviewerOf(pending[0] as Review)}): submit with review_submit {review: "#${t.number}", verdict}`,
+    );
   const shown = d.events.slice(-EVENTS_SHOWN);
   const earlier = d.events.length - shown.length;
   lines.push(

@@ -12,6 +12,7 @@ import { keyHints, parseInput, ShortText, TaskRef, type TaskStatus, TERMINAL_STA
 import { blockersOf, describeTasks, loadTask, resolveTaskRow } from './task-read.js';
 import {
   assertOwner,
+  cancelPendingReviews,
   formatSpan,
   Labels,
   nameOf,
@@ -224,6 +225,7 @@ export async function releaseTask(ctx: Ctx, input: unknown): Promise<Task> {
       (eb) => eb.and([eb('status', '=', 'in_progress'), eb('version', '=', row.version)]),
     );
     if (!next) throw new DomainError('conflict', `${ref(row)} changed while releasing; try again`);
+    await cancelPendingReviews(tx, row.id);
     await recordEvent(tx, next, 'released', { note: p.note ?? null, previousOwner: await nameOf(tx, prevOwner) });
     await notifyTask(tx, next, `${me.name} released ${ref(next)}; it is open again.${p.note ? `\n\n${p.note}` : ''}`, [
       next.creator_id,
@@ -260,6 +262,7 @@ export async function expireLeases(ctx: Ctx): Promise<number> {
         (eb) => eb.and([eb('status', '=', 'in_progress'), eb('lease_expires_at', '<', now)]),
       );
       if (!next) return false;
+      await cancelPendingReviews(tx, row.id);
       const prevOwner = await nameOf(tx, row.owner_id);
       await recordEvent(tx, next, 'lease_expired', {
         previousOwner: prevOwner,

@@ -13,6 +13,7 @@ import { loadTask, resolveTaskRow } from './task-read.js';
 import {
   assertNotTerminal,
   assertOwner,
+  cancelPendingReviews,
   NO_HANDOFF,
   nameOf,
   notifyTask,
@@ -62,6 +63,7 @@ export async function delegateTask(ctx: Ctx, input: unknown): Promise<Task> {
       (eb) => eb('version', '=', row.version),
     );
     if (!next) throw new DomainError('conflict', `${ref(row)} changed while delegating; try again`);
+    if (row.owner_id && !keepsOwner) await cancelPendingReviews(tx, row.id);
     await recordEvent(tx, next, 'delegated', {
       to: to.name,
       note: p.note ?? null,
