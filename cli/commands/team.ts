@@ -13,7 +13,9 @@ export function registerTeamCommands(program: Command): void {
       apiAction(async (client, o) => {
         const change = o.planLabel !== undefined;
         const r = change
-          ? await client.patch<TeamSettings>('/team/settings', { planLabel: o.planLabel === false ? null : o.planLabel })
+          ? await client.patch<TeamSettings>('/team/settings', {
+              planLabel: o.planLabel === false ? null : o.planLabel,
+            })
           : await client.get<TeamSettings>('/team/settings');
         const rule = r.planLabel
           ? `tasks labelled "${r.planLabel}" need an approved plan before a code review`
