@@ -18,7 +18,7 @@ export const reviewTools = [
     name: 'review_request',
     title: 'Request a review',
     description:
-      'Send a task you hold to review by a teammate, "role:NAME", or anyone (omit reviewer). Task → in_review; the verdict comes to your inbox. kind "plan": get your plan (note) approved before the work; the task stays in progress.',
+      'Ask a review of a task you hold: it goes in_review; the verdict comes to your inbox. kind "plan": approval of your plan (note) before the work; the task stays in progress.',
     input: RequestReview,
     annotations: WRITE,
     run: (ctx, args) => requestReview(ctx, args),
@@ -30,7 +30,7 @@ export const reviewTools = [
   defineTool({
     name: 'review_list',
     title: 'List reviews',
-    description: 'Pending reviews by default, oldest first; mine: true for those you may submit.',
+    description: 'Reviews, oldest first (pending by default).',
     input: ListReviews,
     annotations: READ_ONLY,
     run: (ctx, args) => listReviews(ctx, args),
@@ -50,7 +50,7 @@ export const reviewTools = [
     name: 'review_submit',
     title: 'Submit a review',
     description:
-      'Approve (task done) or request changes (task back to its owner with your comments, which are required). review: the task, e.g. "#12".',
+      'Approve (task done; a plan: owner goes ahead) or request changes (back to the owner with your comments).',
     input: SubmitReview,
     annotations: WRITE,
     run: (ctx, args) => submitReview(ctx, args),
@@ -66,7 +66,7 @@ export const reviewTools = [
   defineTool({
     name: 'review_reassign',
     title: 'Pass a review on',
-    description: 'Hand a pending review to another teammate or "role:NAME".',
+    description: 'Pass a pending review to someone else.',
     input: ReassignReview,
     annotations: WRITE,
     run: (ctx, args) => reassignReview(ctx, args),

@@ -10,12 +10,7 @@ import { type Ctx, isPrivileged } from './context.js';
 import { type Agent, type Review, toReview } from './model.js';
 import { resolveTaskRow, toSummary } from './task-read.js';
 
-export const ReviewerSpec = z
-  .string()
-  .trim()
-  .min(1)
-  .max(80)
-  .describe('teammate name or "role:NAME"; omit for anyone but the owner');
+export const ReviewerSpec = z.string().trim().min(1).max(80).describe('name or role:NAME; omit: anyone');
 
 export const ref = (t: Pick<TaskRow, 'number' | 'title'>) => `#${t.number} "${t.title}"`;
 
@@ -72,12 +67,7 @@ export async function loadReview(ctx: Ctx, row: ReviewRow): Promise<Review> {
 }
 
 /** A review reference: a review id, or a task (`#12`, `12`) meaning that task's pending review. */
-export const ReviewRef = z
-  .string()
-  .trim()
-  .min(1)
-  .max(40)
-  .describe('the task ("#12") whose pending review this is, or a review id');
+export const ReviewRef = z.string().trim().min(1).max(40).describe('task #12 or review id');
 
 /**
  * Resolves a ReviewRef in `teamId`: a task reference gives that task's pending review (the

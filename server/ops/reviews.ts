@@ -30,11 +30,8 @@ import { announceReadyDependents, finish, notifyTask, recordEvent, updateIf } fr
 export const RequestReview = z.strictObject({
   task: TaskRef,
   reviewer: ReviewerSpec.optional(),
-  kind: z
-    .enum(REVIEW_KINDS)
-    .default('code')
-    .describe('plan: approve your plan (in note) before the work; task stays yours'),
-  note: BodyText(1_000_000).optional().describe('what to look at, where (branch, PR, files); for a plan, the plan'),
+  kind: z.enum(REVIEW_KINDS).default('code').describe('code (default) or plan'),
+  note: BodyText(1_000_000).optional().describe('where to look (branch, PR); or the plan'),
 });
 export type RequestReview = z.infer<typeof RequestReview>;
 
@@ -103,10 +100,10 @@ export async function requestReview(ctx: Ctx, input: unknown): Promise<Review> {
 
 export const ListReviews = z.strictObject({
   status: z.enum(REVIEW_STATUSES).optional().describe('default pending'),
-  kind: z.enum(REVIEW_KINDS).optional().describe('only code or only plan reviews'),
-  mine: z.boolean().optional().describe('only reviews you may submit'),
+  kind: z.enum(REVIEW_KINDS).optional().describe('code or plan'),
+  mine: z.boolean().optional().describe('only ones you may submit'),
   task: TaskRef.optional(),
-  limit: z.number().int().min(1).max(200).default(50).describe('most reviews to return'),
+  limit: z.number().int().min(1).max(200).default(50).describe('max reviews'),
 });
 export type ListReviews = z.infer<typeof ListReviews>;
 
@@ -137,10 +134,8 @@ export async function listReviews(ctx: Ctx, input: unknown): Promise<{ reviews: 
 
 export const SubmitReview = z.strictObject({
   review: ReviewRef,
-  verdict: z
-    .enum(['approved', 'changes_requested'])
-    .describe('approved: task done (a plan: owner goes ahead); changes_requested: back to its owner'),
-  comments: BodyText(1_000_000).optional().describe('required when requesting changes'),
+  verdict: z.enum(['approved', 'changes_requested']).describe('your verdict'),
+  comments: BodyText(1_000_000).optional().describe('needed for changes_requested'),
 });
 export type SubmitReview = z.infer<typeof SubmitReview>;
 
@@ -245,8 +240,8 @@ export async function submitReview(ctx: Ctx, input: unknown): Promise<{ review: 
 
 export const ReassignReview = z.strictObject({
   review: ReviewRef,
-  to: ReviewerSpec.describe('teammate name or "role:NAME"'),
-  note: BodyText(4000).optional().describe('why, for the new reviewer'),
+  to: ReviewerSpec.describe('name or role:NAME'),
+  note: BodyText(4000).optional().describe('for the new reviewer'),
 });
 export type ReassignReview = z.infer<typeof ReassignReview>;
 

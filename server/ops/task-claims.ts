@@ -26,8 +26,8 @@ import {
 } from './task-support.js';
 
 export const ClaimTask = z.strictObject({
-  task: TaskRef.optional().describe('omit to claim the highest-priority ready task'),
-  labels: Labels.optional().describe('with no task: only tasks carrying all these labels'),
+  task: TaskRef.optional().describe('omit: the best ready task'),
+  labels: Labels.optional().describe('no task: only with all these labels'),
 });
 export type ClaimTask = z.infer<typeof ClaimTask>;
 const CLAIM_FOR = 'a claim is always yours; to reserve a task for a teammate use task_delegate';
@@ -196,7 +196,7 @@ async function reservedBy(tx: Ctx, row: TaskRow): Promise<string | null> {
 
 export const ReleaseTask = z.strictObject({
   task: TaskRef,
-  note: ShortText(2000).optional().describe('why, and what state you leave it in'),
+  note: ShortText(2000).optional().describe('why; what state it is in'),
 });
 export type ReleaseTask = z.infer<typeof ReleaseTask>;
 
