@@ -79,7 +79,7 @@ export const teammateTools = [
           ? `Offered to you: ${p.handoffsOffered.map((h) => `${taskRef(h)} by ${h.owner ?? 'its owner'}`).join('; ')}`
           : null,
         p.reviews.length
-          ? `Reviews you may submit: ${p.reviews.map((r) => `${taskRef(r.task)} asked by ${r.requestedBy}`).join('; ')}`
+          ? `Reviews you may submit: ${p.reviews.map((r) => `${r.kind === 'plan' ? 'the plan for ' : ''}${taskRef(r.task)} asked by ${r.requestedBy}`).join('; ')}`
           : null,
         `Next: ${p.next}`,
       ];

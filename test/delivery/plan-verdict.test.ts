@@ -91,6 +91,9 @@ describe('plan verdicts reach the owner', () => {
     expect(view).toMatch(/^#1 "Rate limits" \[in_progress, owner bob, plan pending\]/);
     expect(view).toContain('Plan (by bob; their words):\n> Step one.\n> Step two.');
     expect(view).toContain('Plan review pending (reviewer carol): submit with review_submit {review: "#1", verdict}');
+    expect(textOf(await carol.call('teammate_whoami'))).toContain(
+      'Reviews you may submit: the plan for #1 "Rate limits" asked by bob',
+    );
     const code = await bob.fail('review_request', { task: '#1' });
     expect(textOf(code)).toMatch(/Error \(conflict\): the plan review of #1 "Rate limits" is still pending/);
   });
