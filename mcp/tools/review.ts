@@ -18,7 +18,7 @@ export const reviewTools = [
     name: 'review_request',
     title: 'Request a review',
     description:
-      'Ask a review of a task you hold: it goes in_review; the verdict comes to your inbox. kind "plan": approval of your plan (note) before the work; the task stays in progress.',
+      'Ask for a review of a task you hold: it goes in_review; the verdict comes to your inbox. kind "plan": approval of your plan (note) before the work; the task stays in progress.',
     input: RequestReview,
     annotations: WRITE,
     run: (ctx, args) => requestReview(ctx, args),
