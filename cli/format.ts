@@ -6,7 +6,7 @@
 import type { SendResult } from '../server/ops/messages.js';
 import type { Agent, InboxMessage, Message, Review, Task, TaskEvent } from '../server/ops/model.js';
 import type { Teammate } from '../server/ops/presence.js';
-import { ago } from '../server/text-format.js';
+import { ago, planText } from '../server/text-format.js';
 
 /** Indents every line of `text` by two spaces. */
 export const indent = (text: string, by = '  '): string =>
@@ -74,7 +74,8 @@ export function messageText(m: Message | InboxMessage): string {
 /** `#12 Title [in_progress, owner alice, high, blocked]` */
 export function taskLine(t: Task): string {
   const who = t.owner ? `owner ${t.owner}` : t.assignee ? `for ${t.assignee}` : 'unclaimed';
-  const facts = [t.status, who, t.priority !== 'normal' ? t.priority : null, t.blocked ? 'blocked' : null]
+  const plan = t.plan && t.status === 'in_progress' ? planText(t.plan) : null;
+  const facts = [t.status, who, t.priority !== 'normal' ? t.priority : null, t.blocked ? 'blocked' : null, plan]
     .filter(Boolean)
     .join(', ');
   const labels = t.labels.length ? `  labels: ${t.labels.join(', ')}` : '';
@@ -101,10 +102,11 @@ export function eventLine(e: TaskEvent): string {
   return `${e.createdAt}  ${e.type}${e.actor ? ` by ${e.actor}` : ''}${data ? `  ${data}` : ''}`;
 }
 
-/** `01J…  [pending] #12 Title — reviewer rita (or role:reviewer, anyone), asked by bob` */
+/** `01J…  [pending] (plan review of) #12 Title — reviewer rita (or role:reviewer, anyone), asked by bob` */
 export function reviewLine(r: Review, task?: { number: number; title: string }): string {
   const who = r.reviewer ?? (r.reviewerRole ? `role:${r.reviewerRole}` : 'anyone but the owner');
   const by = r.submittedBy ? ` by ${r.submittedBy}` : '';
   const what = task ? `#${task.number} ${task.title}` : `task ${r.taskId}`;
-  return `${r.id}  [${r.status}${by}] ${what} — reviewer ${who}, asked by ${r.requestedBy}`;
+  const kind = r.kind === 'plan' ? 'plan review of ' : '';
+  return `${r.id}  [${r.status}${by}] ${kind}${what} — reviewer ${who}, asked by ${r.requestedBy}`;
 }

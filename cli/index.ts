@@ -23,6 +23,7 @@ const GROUPS: { commands: string[]; load: () => Promise<Register> }[] = [
   },
   { commands: ['task'], load: async () => (await import('./commands/tasks.js')).registerTaskCommands },
   { commands: ['review'], load: async () => (await import('./commands/reviews.js')).registerReviewCommands },
+  { commands: ['team'], load: async () => (await import('./commands/team.js')).registerTeamCommands },
   { commands: ['token'], load: async () => (await import('./commands/token.js')).registerTokenCommands },
   {
     commands: ['backup', 'retention'],

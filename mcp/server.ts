@@ -40,14 +40,22 @@ export const INSTRUCTIONS = `Switchboard coordinates you with other agents on a 
 /** zod's bounds for `.int()`: ±(2^53 − 1). They say nothing to a model and cost tokens in every schema. */
 const SAFE_INT_BOUNDS = new Set([Number.MAX_SAFE_INTEGER, Number.MIN_SAFE_INTEGER]);
 
-/** Drops `maximum` / `minimum` keys that only restate the safe-integer range, at any depth. */
-function withoutSafeIntBounds(node: unknown): unknown {
-  if (Array.isArray(node)) return node.map(withoutSafeIntBounds);
+/**
+ * Whether a JSON Schema key only restates what no model needs told, at a cost in every schema:
+ * `maximum` / `minimum` at the safe-integer range, and `minLength: 1` (a value a model sends is
+ * never meant to be empty; the operation still refuses an empty one, naming the field).
+ */
+const isNoise = (k: string, v: unknown) =>
+  ((k === 'maximum' || k === 'minimum') && SAFE_INT_BOUNDS.has(v as number)) || (k === 'minLength' && v === 1);
+
+/** Drops the keys `isNoise` names, at any depth (validation is the operation's, unchanged). */
+function withoutNoise(node: unknown): unknown {
+  if (Array.isArray(node)) return node.map(withoutNoise);
   if (typeof node !== 'object' || node === null) return node;
   return Object.fromEntries(
     Object.entries(node)
-      .filter(([k, v]) => !((k === 'maximum' || k === 'minimum') && SAFE_INT_BOUNDS.has(v as number)))
-      .map(([k, v]) => [k, withoutSafeIntBounds(v)]),
+      .filter(([k, v]) => !isNoise(k, v))
+      .map(([k, v]) => [k, withoutNoise(v)]),
   );
 }
 
@@ -59,7 +67,7 @@ export function listTools(tools: readonly ToolDef[] = TOOLS): Tool[] {
       name: t.name,
       title: t.title,
       description: t.description,
-      inputSchema: withoutSafeIntBounds(schema) as Tool['inputSchema'],
+      inputSchema: withoutNoise(schema) as Tool['inputSchema'],
       annotations: t.annotations,
     };
   });

@@ -10,13 +10,20 @@ import { pick } from './teammates.js';
 export function registerReviewCommands(program: Command): void {
   const sub = apiCommandGroup(program, 'review', 'ask for, list and submit reviews of tasks');
 
-  sub('request', 'ask for a review of a task you hold (it moves to in_review)')
+  sub('request', 'ask for a review of a task you hold (it moves to in_review), or with --plan of your plan')
     .argument('<task>', 'task number or id')
     .option('--reviewer <who>', 'teammate name or role:NAME (default: anyone but you)')
-    .option('-m, --note <text>', 'what to look at, where (branch, PR, files)')
+    .option('--plan', 'ask for approval of your plan (-m or stdin) before the work; the task stays in progress')
+    .option('-m, --note <text>', 'what to look at, where (branch, PR, files); with --plan, the plan')
     .action(
       apiAction(async (client, o, ref: string) => {
-        const r = await client.post<Review>(taskPath(ref, '/reviews'), pick(o, ['reviewer', 'note']));
+        const plan = o.plan === true;
+        const note = plan ? await messageText(o.note as string | undefined, 'plan') : o.note;
+        const r = await client.post<Review>(taskPath(ref, '/reviews'), {
+          ...pick(o, ['reviewer']),
+          ...(note !== undefined && { note }),
+          ...(plan && { kind: 'plan' }),
+        });
         return { json: r, text: `Requested review ${reviewLine(r, o.json ? undefined : await taskOf(client, r))}` };
       }),
     );
@@ -30,13 +37,14 @@ export function registerReviewCommands(program: Command): void {
         'cancelled',
       ]),
     )
+    .addOption(new Option('--kind <kind>', 'only code or only plan reviews').choices(['code', 'plan']))
     .option('--mine', 'only reviews you may submit')
     .option('--task <task>', 'reviews of this task')
     .option('--limit <n>', 'at most n (default 50)', wholeNumber)
     .action(
       apiAction(async (client, o) => {
         const r = await client.get<{ reviews: Review[] }>('/reviews', {
-          ...pick(o, ['status', 'task', 'limit']),
+          ...pick(o, ['status', 'kind', 'task', 'limit']),
           mine: o.mine ? true : undefined,
         });
         if (o.json) return { json: r, text: '' };
@@ -46,7 +54,7 @@ export function registerReviewCommands(program: Command): void {
       }),
     );
 
-  sub('approve', 'approve a review (the task is done)')
+  sub('approve', 'approve a review (the task is done; a plan: its owner goes ahead)')
     .argument('<review>', 'the task under review (#12 or 12), or a review id')
     .option('-m, --comments <text>', 'comments')
     .action(
@@ -55,7 +63,7 @@ export function registerReviewCommands(program: Command): void {
           verdict: 'approved',
           ...pick(o, ['comments']),
         });
-        return { json: r, text: `Approved; ${taskLine(r.task)}` };
+        return { json: r, text: `Approved${r.review.kind === 'plan' ? ' the plan' : ''}; ${taskLine(r.task)}` };
       }),
     );
 
@@ -69,7 +77,10 @@ export function registerReviewCommands(program: Command): void {
           verdict: 'changes_requested',
           comments,
         });
-        return { json: r, text: `Requested changes; ${taskLine(r.task)}` };
+        return {
+          json: r,
+          text: `Requested changes${r.review.kind === 'plan' ? ' to the plan' : ''}; ${taskLine(r.task)}`,
+        };
       }),
     );
 

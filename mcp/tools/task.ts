@@ -1,7 +1,7 @@
 /** MCP tools for tasks (`task_*`). */
 
 import type { Ctx } from '../../server/ops/context.js';
-import type { Message, Task } from '../../server/ops/model.js';
+import type { Message, Review, Task } from '../../server/ops/model.js';
 import {
   CancelTask,
   ClaimTask,
@@ -29,7 +29,7 @@ import {
   UpdateTask,
   updateTask,
 } from '../../server/ops/tasks.js';
-import { ago, formatMessages, leaseText, quote, taskLine, taskRef } from '../../server/text-format.js';
+import { ago, formatMessages, leaseText, quote, reviewerOf, taskLine, taskRef } from '../../server/text-format.js';
 import { DESTRUCTIVE, defineTool, IDEMPOTENT_WRITE, READ_ONLY, WRITE } from '../tool.js';
 
 /** Events and thread messages task_get's text shows; older ones are counted, with how to read them. */
@@ -55,7 +55,12 @@ function detailText(d: TaskDetail, ctx: Ctx): string {
   if (t.description) lines.push(`Description (by ${t.creator}; their words):\n${quote(t.description)}`);
   if (t.result) lines.push(`Result (their words):\n${quote(t.result)}`);
   const pending = d.reviews.filter((r) => r.status === 'pending');
-  if (pending.length) lines.push(`Review pending: submit with review_submit {review: "#${t.number}", verdict}`);
+  const plan = pending.find((r) => r.kind === 'plan');
+  if (plan) lines.push(`Plan (by ${plan.requestedBy}; their words):\n${quote(plan.note ?? '')}`);
+  if (pending.length)
+    lines.push(
+      `${plan ? 'Plan review' : 'Review'} pending (reviewer ${reviewerOf(pending[0] as Review)}): submit with review_submit {review: "#${t.number}", verdict}`,
+    );
   const shown = d.events.slice(-EVENTS_SHOWN);
   const earlier = d.events.length - shown.length;
   lines.push(
@@ -75,8 +80,7 @@ export const taskTools = [
   defineTool({
     name: 'task_create',
     title: 'Create a task',
-    description:
-      'Add a task to the team board. dependsOn blocks it until those are done; assignee reserves it for one teammate.',
+    description: 'Add a task to the board. dependsOn blocks it until those are done; assignee reserves it.',
     input: CreateTask,
     annotations: WRITE,
     run: (ctx, args) => createTask(ctx, args),
@@ -92,8 +96,7 @@ export const taskTools = [
   defineTool({
     name: 'task_list',
     title: 'List tasks',
-    description:
-      'Tasks by priority. Unfinished ones by default; filter by status, owner, mine, ready (claimable now), label, text. Page with cursor.',
+    description: 'Tasks by priority, unfinished by default; filters combine; page with cursor.',
     input: ListTasks,
     annotations: READ_ONLY,
     run: (ctx, args) => listTasks(ctx, args),
@@ -112,7 +115,7 @@ export const taskTools = [
   defineTool({
     name: 'task_get',
     title: 'Get a task',
-    description: 'One task with its dependencies, latest thread messages, history and reviews.',
+    description: 'One task: dependencies, plan, reviews, history, latest thread messages.',
     input: GetTask,
     annotations: READ_ONLY,
     run: (ctx, args) => getTask(ctx, args),
@@ -122,7 +125,7 @@ export const taskTools = [
     name: 'task_claim',
     title: 'Claim a task',
     description:
-      'Take a task, or without task the best ready one. Atomic: if someone else won, the error names them. The claim is a lease (30 min by default) that any call you make renews; release what you stop working on.',
+      'Take a task, or the best ready one. Atomic: a lost claim names the holder. The claim is a lease your calls renew; release what you drop.',
     input: ClaimTask,
     annotations: WRITE,
     run: (ctx, args) => claimTask(ctx, args),
@@ -133,7 +136,7 @@ export const taskTools = [
     name: 'task_update',
     title: 'Update a task',
     description:
-      'Post a progress note to the task thread and/or edit fields (owner or creator). Status changes have their own tools: task_complete, review_request, task_release, task_cancel.',
+      'Post a progress note and/or edit fields (owner or creator). Status changes: task_complete, review_request, task_release, task_cancel.',
     input: UpdateTask,
     annotations: WRITE,
     run: (ctx, args) => updateTask(ctx, args),
@@ -142,7 +145,7 @@ export const taskTools = [
   defineTool({
     name: 'task_comment',
     title: 'Comment on a task',
-    description: 'Post a message in a task’s thread; its creator, owner and assignee get it. Any teammate may comment.',
+    description: 'Post in a task’s thread; its creator, owner and assignee get it.',
     input: CommentOnTask,
     annotations: WRITE,
     run: (ctx, args) => commentOnTask(ctx, args),
@@ -152,8 +155,7 @@ export const taskTools = [
   defineTool({
     name: 'task_release',
     title: 'Release a task',
-    description:
-      'Give a task you hold back to the team (open, unclaimed) with a note on its state. To pass it to someone specific, use task_handoff.',
+    description: 'Give a task you hold back to the team (open). For someone specific: task_handoff.',
     input: ReleaseTask,
     annotations: WRITE,
     run: (ctx, args) => releaseTask(ctx, args),
@@ -163,7 +165,7 @@ export const taskTools = [
     name: 'task_delegate',
     title: 'Delegate a task',
     description:
-      'Reserve a task for a teammate with a note (creator or owner); they claim it. If someone else holds it, their claim ends. To pass on work you hold with notes, prefer task_handoff.',
+      'Reserve a task for a teammate (creator or owner); they claim it, and another holder’s claim ends. For work you hold, prefer task_handoff.',
     input: DelegateTask,
     annotations: WRITE,
     run: (ctx, args) => delegateTask(ctx, args),
@@ -173,8 +175,7 @@ export const taskTools = [
   defineTool({
     name: 'task_handoff',
     title: 'Hand off a task',
-    description:
-      'Offer a task you hold to a teammate with notes (done, left, where); it stays yours until they accept.',
+    description: 'Offer a task you hold to a teammate; it stays yours until they accept.',
     input: HandoffTask,
     annotations: WRITE,
     run: (ctx, args) => handoffTask(ctx, args),
@@ -184,7 +185,7 @@ export const taskTools = [
   defineTool({
     name: 'task_respond_handoff',
     title: 'Accept or decline a hand-off',
-    description: 'Answer a hand-off offered to you: accept to become owner, or decline.',
+    description: 'Accept (become owner) or decline a hand-off offered to you.',
     input: RespondHandoff,
     annotations: WRITE,
     run: (ctx, args) => respondHandoff(ctx, args),
@@ -196,8 +197,7 @@ export const taskTools = [
   defineTool({
     name: 'task_complete',
     title: 'Complete a task',
-    description:
-      'Finish a task you hold as done (no review) or failed, with a result. Ready dependents are announced. Retrying with the same outcome is safe.',
+    description: 'Finish a task you hold, done (no review) or failed, with a result. Safe to retry.',
     input: CompleteTask,
     annotations: IDEMPOTENT_WRITE,
     run: (ctx, args) => completeTask(ctx, args),
@@ -207,8 +207,7 @@ export const taskTools = [
   defineTool({
     name: 'task_cancel',
     title: 'Cancel a task',
-    description:
-      'Cancel an unfinished task (creator or owner), ending anyone’s claim on it; its owner, assignee and creator are told.',
+    description: 'Cancel an unfinished task (creator or owner); any claim ends and those involved are told.',
     input: CancelTask,
     annotations: DESTRUCTIVE,
     run: (ctx, args) => cancelTask(ctx, args),

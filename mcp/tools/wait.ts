@@ -38,7 +38,7 @@ export const waitTools = [
     name: 'teammate_wait_for_messages',
     title: 'Wait for messages',
     description:
-      'Block until mail arrives, a task you hold changes, or work you may claim appears (filter with labels); mail comes back marked read. Returns empty at `timeout`. Use when idle instead of polling.',
+      'Use when idle instead of polling: returns when mail, a change to your tasks or claimable work arrives (mail marked read); empty at timeout.',
     input: WaitForMessages,
     annotations: IDEMPOTENT_WRITE,
     run: async (ctx, args, session) => {

@@ -104,7 +104,10 @@ export function taskRoutes(deps: AppDeps): Hono {
   app.get(
     '/reviews',
     route((ctx, c) =>
-      listReviews(ctx, queryInput(c, { status: 'string', mine: 'boolean', task: 'string', limit: 'number' })),
+      listReviews(
+        ctx,
+        queryInput(c, { status: 'string', kind: 'string', mine: 'boolean', task: 'string', limit: 'number' }),
+      ),
     ),
   );
   app.post(

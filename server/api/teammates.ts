@@ -6,6 +6,7 @@ import { baseCtx, namedAgent } from '../identity.js';
 import { joinTeam, setSummary } from '../ops/agents.js';
 import { ackMessages, broadcast, checkMessages, readThread, sendMessage } from '../ops/messages.js';
 import { listTeammates, whoami } from '../ops/presence.js';
+import { getTeamSettings, updateTeamSettings } from '../ops/team-settings.js';
 import { agentRoute, jsonBody, queryInput } from './handler.js';
 
 export function teammateRoutes(deps: AppDeps): Hono {
@@ -32,6 +33,15 @@ export function teammateRoutes(deps: AppDeps): Hono {
   app.patch(
     '/me',
     agentRoute(deps, async (ctx, c) => setSummary(ctx, await jsonBody(c))),
+  );
+  // Team settings (e.g. { planLabel: "needs-plan" }); changing them takes a human teammate or a team admin.
+  app.get(
+    '/team/settings',
+    agentRoute(deps, (ctx) => getTeamSettings(ctx)),
+  );
+  app.patch(
+    '/team/settings',
+    agentRoute(deps, async (ctx, c) => updateTeamSettings(ctx, await jsonBody(c))),
   );
   app.get(
     '/teammates',

@@ -16,6 +16,9 @@ export const TASK_STATUSES = ['open', 'in_progress', 'in_review', 'done', 'faile
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 export const REVIEW_STATUSES = ['pending', 'approved', 'changes_requested', 'cancelled'] as const;
 export type ReviewStatus = (typeof REVIEW_STATUSES)[number];
+/** What a review is of: the work (`code`, the default) or the owner's plan before the work (`plan`). */
+export const REVIEW_KINDS = ['code', 'plan'] as const;
+export type ReviewKind = (typeof REVIEW_KINDS)[number];
 export type ThreadKind = 'task' | 'direct' | 'topic';
 
 export interface TeamTable {
@@ -23,6 +26,8 @@ export interface TeamTable {
   name: string;
   next_task_number: Generated<number>;
   created_at: number;
+  /** Tasks with this label need an approved plan before a code review; null: no such rule (migration 0009). */
+  plan_label: string | null;
 }
 
 export interface AgentTable {
@@ -159,6 +164,7 @@ export interface ReviewTable {
   requested_by: string;
   reviewer_id: string | null;
   reviewer_role: string | null;
+  kind: Generated<ReviewKind>;
   status: Generated<ReviewStatus>;
   note: string | null;
   comments: string | null;

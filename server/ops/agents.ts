@@ -12,14 +12,14 @@ import { type Agent, toAgent } from './model.js';
 import { AgentKind, AgentName, parseInput, ShortText, TeamName } from './schemas.js';
 
 export const JoinTeam = z.strictObject({
-  name: AgentName.describe('your teammate name, unique in the team (e.g. "backend-1")'),
-  team: TeamName.default('default').describe('team to join; created if new (default "default")'),
+  name: AgentName.describe('unique in team, e.g. backend-1'),
+  team: TeamName.default('default').describe('created if new'),
   kind: AgentKind.optional().describe('what you are'),
-  role: ShortText(60).optional().describe('your role, e.g. "reviewer"; others can address role:NAME'),
-  summary: ShortText(500).optional().describe('what you are working on'),
-  cwd: ShortText(500).optional().describe('your working directory'),
-  repo: ShortText(500).optional().describe('repository (URL or path)'),
-  branch: ShortText(200).optional().describe('your git branch'),
+  role: ShortText(60).optional().describe('e.g. reviewer; reachable as role:NAME'),
+  summary: ShortText(500).optional().describe('current work'),
+  cwd: ShortText(500).optional().describe('working directory'),
+  repo: ShortText(500).optional().describe('URL or path'),
+  branch: ShortText(200).optional().describe('git branch'),
 });
 export type JoinTeam = z.infer<typeof JoinTeam>;
 
@@ -187,9 +187,9 @@ export async function getAgentById(ctx: Ctx, id: string): Promise<Agent | null> 
 }
 
 export const SetSummary = z.strictObject({
-  summary: ShortText(500).describe('one line: what you are doing now'),
-  role: ShortText(60).optional().describe('change your role'),
-  branch: ShortText(200).optional().describe('your git branch now'),
+  summary: ShortText(500).describe('one line'),
+  role: ShortText(60).optional().describe('new role'),
+  branch: ShortText(200).optional().describe('git branch'),
 });
 export type SetSummary = z.infer<typeof SetSummary>;
 

@@ -39,7 +39,7 @@ export type BoardFilter = z.infer<typeof BoardFilter>;
 export interface BoardCard extends Task {
   /** The owner's last activity (which renews the lease), ISO-8601. */
   ownerLastSeenAt: string | null;
-  /** The latest review of the task, if any. */
+  /** The latest code review of the task, if any (plan reviews show as `plan`). */
   review: { id: string; status: Review['status']; reviewer: string | null; reviewerRole: string | null } | null;
   messageCount: number;
 }
@@ -181,6 +181,8 @@ export async function boardCards(ctx: Ctx, ids: string[]): Promise<BoardCard[]> 
       .selectFrom('reviews')
       .select(['id', 'task_id', 'status', 'reviewer_id', 'reviewer_role'])
       .where('task_id', 'in', ids)
+      // A plan review shows as the task's plan state (Task.plan), not as its review.
+      .where('kind', '=', 'code')
       .orderBy('id', 'desc')
       .execute(),
   ]);

@@ -18,20 +18,12 @@ import { createWaiterRegistry, READY_TO_CLAIM } from './waiters.js';
 export const MAX_WAIT_SECONDS = 300;
 
 export const WaitForMessages = z.strictObject({
-  timeout: z
-    .number()
-    .min(0)
-    .max(MAX_WAIT_SECONDS)
-    .default(30)
-    .describe(`seconds to wait (default 30, max ${MAX_WAIT_SECONDS})`),
+  timeout: z.number().min(0).max(MAX_WAIT_SECONDS).default(30).describe('seconds'),
   thread: z.string().max(40).optional().describe('only mail in this thread'),
-  tasks: z
-    .boolean()
-    .default(true)
-    .describe('also return on changes to your tasks and on new work you may claim (default true)'),
-  labels: Labels.optional().describe('new work: only tasks with all these labels'),
-  limit: z.number().int().min(1).max(100).default(20).describe('most messages to return'),
-  markRead: z.boolean().default(true).describe('mark returned mail read (default true)'),
+  tasks: z.boolean().default(true).describe('also wake on changes to your tasks and on claimable work'),
+  labels: Labels.optional().describe('claimable work: only with all these labels'),
+  limit: z.number().int().min(1).max(100).default(20).describe('max messages'),
+  markRead: z.boolean().default(true).describe('false: leave it unread'),
 });
 export type WaitForMessages = z.infer<typeof WaitForMessages>;
 

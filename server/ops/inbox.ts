@@ -9,10 +9,10 @@ import { type InboxMessage, isoOrNull, toMessage } from './model.js';
 import { parseInput } from './schemas.js';
 
 export const CheckMessages = z.strictObject({
-  unreadOnly: z.boolean().default(true).describe('only unread mail (default); false adds recent read mail'),
+  unreadOnly: z.boolean().default(true).describe('false: add recent read mail'),
   thread: z.string().max(40).optional().describe('only this thread'),
-  limit: z.number().int().min(1).max(100).default(20).describe('most messages to return'),
-  markRead: z.boolean().default(true).describe('mark returned mail read (default true)'),
+  limit: z.number().int().min(1).max(100).default(20).describe('max messages'),
+  markRead: z.boolean().default(true).describe('false: leave it unread'),
 });
 export type CheckMessages = z.infer<typeof CheckMessages>;
 
@@ -88,7 +88,7 @@ export async function readInbox(ctx: Ctx, p: CheckMessages, via: 'check' | 'wait
 export const AckMessages = z.strictObject({
   ids: z
     .union([z.string().min(1).max(40), z.array(z.string().min(1).max(40)).min(1).max(200)])
-    .describe('message id or ids to acknowledge'),
+    .describe('message id(s)'),
 });
 export type AckMessages = z.infer<typeof AckMessages>;
 

@@ -22,14 +22,14 @@ export const SendMessageFields = {
   to: z
     .union([Recipient, z.array(Recipient).min(1).max(200)])
     .optional()
-    .describe('teammate name, "role:NAME", "*" (whole team), or a list; omit to reply in `thread`'),
-  message: BodyText(1_000_000).describe('Markdown text'),
-  subject: ShortText(200).optional().describe('one line; starts a topic thread'),
+    .describe('name, role:NAME, * (team) or a list; omit to post in thread'),
+  message: BodyText(1_000_000).describe('Markdown'),
+  subject: ShortText(200).optional().describe('starts a topic thread'),
   kind: MessageKind.default('message').describe('question expects an answer'),
-  priority: Priority.default('normal').describe('urgent is shown first'),
-  ackRequired: z.boolean().default(false).describe('ask recipients to confirm with teammate_ack'),
-  replyTo: z.string().max(40).optional().describe('id of the message you answer (posts in its thread)'),
-  thread: z.string().max(40).optional().describe('thread id to post in (e.g. a task thread)'),
+  priority: Priority.default('normal').describe('urgent shows first'),
+  ackRequired: z.boolean().default(false).describe('recipients confirm with teammate_ack'),
+  replyTo: z.string().max(40).optional().describe('message id you answer'),
+  thread: z.string().max(40).optional().describe('thread id to post in'),
   idempotencyKey: IdempotencyKey.optional(),
 };
 
@@ -39,7 +39,7 @@ export const SendMessageFields = {
  */
 const ClaudeFlowFields = {
   toId: z.string().optional().describe('alias of to'),
-  payload: z.unknown().optional().describe('alias of message (JSON is quoted)'),
+  payload: z.unknown().optional().describe('alias of message'),
   type: z.string().optional().describe('alias of kind'),
   teamName: z.string().optional().describe('your team'),
   fromId: z.string().optional().describe('you'),

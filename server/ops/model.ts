@@ -9,6 +9,7 @@ import type {
   MessageKind,
   MessageRow,
   Priority,
+  ReviewKind,
   ReviewRow,
   ReviewStatus,
   TaskEventRow,
@@ -154,6 +155,8 @@ export interface Task {
   claimedAt: string | null;
   leaseExpiresAt: string | null;
   handoff: { to: string; note: string | null; at: string } | null;
+  /** Where the owner's plan stands: its latest plan review that was not cancelled; null when none was asked. */
+  plan: PlanState | null;
   result: string | null;
   createdAt: string;
   updatedAt: string;
@@ -181,13 +184,18 @@ export function toTaskEvent(row: TaskEventRow, actorName: string | null): TaskEv
   };
 }
 
-export type { ReviewStatus };
+export type { ReviewKind, ReviewStatus };
+
+/** A plan review's standing as a task shows it. */
+export type PlanState = 'pending' | 'approved' | 'changes_requested';
 
 export interface Review {
   id: string;
   taskId: string;
   /** The reviewed task, for display (`#12 "Title"`). */
   task: TaskSummary;
+  /** `code` (the work; the task is in review) or `plan` (the plan before the work; the task stays in progress). */
+  kind: ReviewKind;
   requestedBy: string;
   /** The named reviewer, if any. */
   reviewer: string | null;
@@ -208,6 +216,7 @@ export function toReview(row: ReviewRow, names: ReadonlyMap<string, string>, tas
     id: row.id,
     taskId: row.task_id,
     task,
+    kind: row.kind,
     requestedBy: name(row.requested_by) as string,
     reviewer: name(row.reviewer_id),
     reviewerRole: row.reviewer_role,

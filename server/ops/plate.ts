@@ -67,7 +67,7 @@ async function nextStep(ctx: Ctx, p: Omit<Plate, 'next'>): Promise<string> {
   }
   const review = p.reviews[0];
   if (review) {
-    return `review_submit {review: "#${review.task.number}", verdict: "approved"|"changes_requested"}: ${review.requestedBy} asks for a review of ${ref(review.task)}.`;
+    return `review_submit {review: "#${review.task.number}", verdict: "approved"|"changes_requested"}: ${review.requestedBy} asks for ${review.kind === 'plan' ? 'approval of the plan for' : 'a review of'} ${ref(review.task)}.`;
   }
   if (p.unread > 0) {
     return `teammate_check_messages: you have ${p.unread} unread message${p.unread === 1 ? '' : 's'}.`;

@@ -27,7 +27,7 @@ export interface Teammate extends Agent {
 }
 
 export const ListTeammates = z.strictObject({
-  includeOffline: z.boolean().default(true).describe('include offline teammates (default true)'),
+  includeOffline: z.boolean().default(true).describe('false: online and idle only'),
 });
 export type ListTeammates = z.infer<typeof ListTeammates>;
 

@@ -2,129 +2,45 @@
  * Reviews: the owner asks a teammate, a role, or anyone to review a task in progress; the task
  * moves to `in_review`; the reviewer approves (task done) or requests changes (task back to its
  * owner with the comments). The owner cannot review its own task; a review can be passed on.
- * (DESIGN.md, Task lifecycle.)
+ * (DESIGN.md, Task lifecycle.) A review of `kind: "plan"` approves the owner's plan before the
+ * work and leaves the task in progress (plan-reviews.ts).
  */
 import { z } from 'zod';
-import { type AgentRow, REVIEW_STATUSES, type ReviewRow, type TaskRow } from '../db/schema.js';
+import { REVIEW_KINDS, REVIEW_STATUSES, type TaskRow } from '../db/schema.js';
 import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
-import { agentNames, resolveTeammate } from './agents.js';
+import { agentNames } from './agents.js';
 import { type Ctx, isPrivileged, requireActor, withTx } from './context.js';
 import { checkBodySize } from './messages.js';
-import { type Agent, joinedTaskSummary, type Review, type Task, toReview } from './model.js';
+import { joinedTaskSummary, type Review, type Task, toReview } from './model.js';
+import { applyPlanVerdict, checkPlanBeforeReview, requestPlanReview } from './plan-reviews.js';
+import {
+  getReviewRow,
+  loadReview,
+  maySubmit,
+  ReviewerSpec,
+  ReviewRef,
+  ref,
+  resolveReviewer,
+} from './review-support.js';
 import { BodyText, parseInput, TaskRef } from './schemas.js';
-import { blockersOf, describeTasks, loadTask, resolveTaskRow, toSummary } from './task-read.js';
+import { blockersOf, describeTasks, loadTask, resolveTaskRow } from './task-read.js';
 import { announceReadyDependents, finish, notifyTask, recordEvent, updateIf } from './task-support.js';
-
-const ReviewerSpec = z
-  .string()
-  .trim()
-  .min(1)
-  .max(80)
-  .describe('teammate name or "role:NAME"; omit for anyone but the owner');
-
-const ref = (t: Pick<TaskRow, 'number' | 'title'>) => `#${t.number} "${t.title}"`;
-
-interface ResolvedReviewer {
-  reviewerId: string | null;
-  role: string | null;
-  /** Who to notify of the request. */
-  notify: string[];
-  label: string;
-}
-
-/** Resolves "name" / "role:NAME" / undefined (anyone) to who may review a task owned by `ownerId`. */
-async function resolveReviewer(
-  tx: Ctx,
-  me: Agent,
-  spec: string | undefined,
-  ownerId: string | null,
-): Promise<ResolvedReviewer> {
-  const roster = await tx.db.selectFrom('agents').selectAll().where('team_id', '=', me.teamId).execute();
-  const others = (rows: AgentRow[]) => rows.filter((a) => a.id !== ownerId).map((a) => a.id);
-  if (spec === undefined) {
-    return { reviewerId: null, role: null, notify: others(roster), label: 'anyone' };
-  }
-  if (spec.toLowerCase().startsWith('role:')) {
-    const role = spec.slice(5).trim().toLowerCase();
-    const members = roster.filter((a) => a.role?.toLowerCase() === role && a.id !== ownerId);
-    if (members.length === 0) {
-      throw new DomainError('not_found', `no teammate other than the owner has role "${role}"`, { role });
-    }
-    return { reviewerId: null, role, notify: members.map((m) => m.id), label: `role:${role}` };
-  }
-  const agent = await resolveTeammate(tx, me.teamId, spec);
-  if (agent.id === ownerId) {
-    throw new DomainError('invalid', `${agent.name} owns the task and cannot review it; ask someone else`);
-  }
-  return { reviewerId: agent.id, role: null, notify: [agent.id], label: agent.name };
-}
-
-/** Whether `me` may submit `review` of a task owned by `ownerId` (privileged users always, but never the owner). */
-function maySubmit(ctx: Ctx, me: Agent, review: ReviewRow, ownerId: string | null): boolean {
-  if (me.id === ownerId) return false;
-  if (isPrivileged(ctx)) return true;
-  if (review.reviewer_id) return review.reviewer_id === me.id;
-  if (review.reviewer_role) return me.role?.toLowerCase() === review.reviewer_role;
-  return true;
-}
-
-async function loadReview(ctx: Ctx, row: ReviewRow): Promise<Review> {
-  const [names, task] = await Promise.all([
-    agentNames(ctx, [row.requested_by, row.reviewer_id, row.submitted_by]),
-    ctx.db.selectFrom('tasks').selectAll().where('id', '=', row.task_id).executeTakeFirstOrThrow(),
-  ]);
-  return toReview(row, names, toSummary(task));
-}
-
-/** A review reference: a review id, or a task (`#12`, `12`) meaning that task's pending review. */
-const ReviewRef = z
-  .string()
-  .trim()
-  .min(1)
-  .max(40)
-  .describe('the task ("#12") whose pending review this is, or a review id');
-
-/**
- * Resolves a ReviewRef in `teamId`: a task reference gives that task's pending review (the
- * newest, if several were ever asked); anything else is a review id.
- * Errors: `not_found` naming what to look at instead.
- */
-async function getReviewRow(ctx: Ctx, teamId: string, ref: string): Promise<ReviewRow> {
-  if (/^#?\d+$/.test(ref)) {
-    const task = await resolveTaskRow(ctx, teamId, ref);
-    const row = await ctx.db
-      .selectFrom('reviews')
-      .selectAll()
-      .where('task_id', '=', task.id)
-      .orderBy((eb) => eb.case().when('status', '=', 'pending').then(0).else(1).end())
-      .orderBy('id', 'desc')
-      .executeTakeFirst();
-    if (!row) throw new DomainError('not_found', `#${task.number} "${task.title}" has no review; see review_list`);
-    return row;
-  }
-  const row = await ctx.db
-    .selectFrom('reviews')
-    .selectAll()
-    .where('id', '=', ref)
-    .where('team_id', '=', teamId)
-    .executeTakeFirst();
-  if (!row) throw new DomainError('not_found', `no review ${ref} in your team; see review_list`);
-  return row;
-}
 
 export const RequestReview = z.strictObject({
   task: TaskRef,
   reviewer: ReviewerSpec.optional(),
-  note: BodyText(1_000_000).optional().describe('what to look at, where (branch, PR, files)'),
+  kind: z.enum(REVIEW_KINDS).default('code').describe('code (default) or plan'),
+  note: BodyText(1_000_000).optional().describe('where to look (branch, PR); or the plan'),
 });
 export type RequestReview = z.infer<typeof RequestReview>;
 
 /**
  * Asks for a review of a task in progress; the task moves to `in_review` (its lease pauses)
  * and the reviewer(s) are told. Owner, human or team admin only; one pending review at a time.
- * Errors: `forbidden`, `conflict` (not in progress, blocked, review already pending),
- * `invalid` (the owner as reviewer), `not_found`.
+ * `kind: "plan"` asks for approval of the plan in `note` instead (requestPlanReview).
+ * Errors: `forbidden`, `conflict` (not in progress, blocked, review already pending, a plan
+ * pending or, under the team's plan label, not approved), `invalid` (the owner as reviewer), `not_found`.
  */
 export async function requestReview(ctx: Ctx, input: unknown): Promise<Review> {
   const p = parseInput(RequestReview, input);
@@ -135,6 +51,7 @@ export async function requestReview(ctx: Ctx, input: unknown): Promise<Review> {
     if (task.owner_id !== me.id && !isPrivileged(tx)) {
       throw new DomainError('forbidden', `only the owner can request a review of ${ref(task)}`);
     }
+    if (p.kind === 'plan') return requestPlanReview(tx, me, task, p);
     if (task.status !== 'in_progress') {
       throw new DomainError('conflict', `${ref(task)} is ${task.status}; only a task in progress can go to review`, {
         status: task.status,
@@ -144,6 +61,7 @@ export async function requestReview(ctx: Ctx, input: unknown): Promise<Review> {
     if (blockers.length > 0) {
       throw new DomainError('conflict', `${ref(task)} is blocked by ${describeTasks(blockers)}; finish those first`);
     }
+    await checkPlanBeforeReview(tx, task);
     const who = await resolveReviewer(tx, me, p.reviewer, task.owner_id);
     const now = tx.now();
     const moved = await updateIf(tx, task.id, { status: 'in_review', lease_expires_at: null }, (eb) =>
@@ -182,9 +100,10 @@ export async function requestReview(ctx: Ctx, input: unknown): Promise<Review> {
 
 export const ListReviews = z.strictObject({
   status: z.enum(REVIEW_STATUSES).optional().describe('default pending'),
-  mine: z.boolean().optional().describe('only reviews you may submit'),
+  kind: z.enum(REVIEW_KINDS).optional().describe('code or plan'),
+  mine: z.boolean().optional().describe('only ones you may submit'),
   task: TaskRef.optional(),
-  limit: z.number().int().min(1).max(200).default(50).describe('most reviews to return'),
+  limit: z.number().int().min(1).max(200).default(50).describe('max reviews'),
 });
 export type ListReviews = z.infer<typeof ListReviews>;
 
@@ -199,6 +118,7 @@ export async function listReviews(ctx: Ctx, input: unknown): Promise<{ reviews: 
     .select(['tasks.owner_id as owner_id', 'tasks.number', 'tasks.title', 'tasks.status as task_status'])
     .where('reviews.team_id', '=', me.teamId)
     .where('reviews.status', '=', p.status ?? 'pending');
+  if (p.kind !== undefined) q = q.where('reviews.kind', '=', p.kind);
   if (p.task !== undefined) q = q.where('reviews.task_id', '=', (await resolveTaskRow(ctx, me.teamId, p.task)).id);
   const rows = await q.orderBy('reviews.id').execute();
   const visible = p.mine ? rows.filter((r) => maySubmit(ctx, me, r, r.owner_id)) : rows;
@@ -214,16 +134,15 @@ export async function listReviews(ctx: Ctx, input: unknown): Promise<{ reviews: 
 
 export const SubmitReview = z.strictObject({
   review: ReviewRef,
-  verdict: z
-    .enum(['approved', 'changes_requested'])
-    .describe('approved: task done; changes_requested: back to its owner'),
-  comments: BodyText(1_000_000).optional().describe('required when requesting changes'),
+  verdict: z.enum(['approved', 'changes_requested']).describe('your verdict'),
+  comments: BodyText(1_000_000).optional().describe('needed for changes_requested'),
 });
 export type SubmitReview = z.infer<typeof SubmitReview>;
 
 /**
  * Submits a verdict. Approved: the task is done and its dependents are told. Changes requested:
- * the task goes back to its owner (in progress, lease renewed) with the comments.
+ * the task goes back to its owner (in progress, lease renewed) with the comments. For a plan
+ * review the task stays in progress with its owner either way (applyPlanVerdict).
  * Only the named reviewer, a member of the asked role, anyone but the owner (for open reviews),
  * or a human / team admin may submit; never the task's owner.
  * Errors: `forbidden`, `conflict` (not pending), `invalid` (changes without comments), `not_found`.
@@ -254,6 +173,9 @@ export async function submitReview(ctx: Ctx, input: unknown): Promise<{ review: 
     if (review.status !== 'pending') {
       throw new DomainError('conflict', `review ${review.id} is already ${review.status}`, { status: review.status });
     }
+    if (review.kind === 'plan' && task.status !== 'in_progress') {
+      throw new DomainError('conflict', `${ref(task)} is ${task.status}; its plan can no longer be reviewed`);
+    }
     const now = tx.now();
     const updated = await tx.db
       .updateTable('reviews')
@@ -263,9 +185,16 @@ export async function submitReview(ctx: Ctx, input: unknown): Promise<{ review: 
       .returningAll()
       .executeTakeFirst();
     if (!updated) throw new DomainError('conflict', `review ${review.id} was submitted by someone else just now`);
-    await recordEvent(tx, task, 'review_submitted', { review: review.id, verdict: p.verdict, reviewer: me.name });
+    await recordEvent(tx, task, 'review_submitted', {
+      review: review.id,
+      verdict: p.verdict,
+      reviewer: me.name,
+      ...(review.kind === 'plan' && { kind: 'plan' }),
+    });
     let next: TaskRow;
-    if (p.verdict === 'approved') {
+    if (review.kind === 'plan') {
+      next = await applyPlanVerdict(tx, me, review, task, p.verdict, p.comments);
+    } else if (p.verdict === 'approved') {
       const blockers = await blockersOf(tx, task.id);
       if (blockers.length > 0) {
         throw new DomainError(
@@ -311,8 +240,8 @@ export async function submitReview(ctx: Ctx, input: unknown): Promise<{ review: 
 
 export const ReassignReview = z.strictObject({
   review: ReviewRef,
-  to: ReviewerSpec.describe('teammate name or "role:NAME"'),
-  note: BodyText(4000).optional().describe('why, for the new reviewer'),
+  to: ReviewerSpec.describe('name or role:NAME'),
+  note: BodyText(4000).optional().describe('for the new reviewer'),
 });
 export type ReassignReview = z.infer<typeof ReassignReview>;
 

@@ -34,9 +34,7 @@ export type TaskStatus = z.infer<typeof TaskStatus>;
 export const TERMINAL_STATUSES: readonly TaskStatus[] = ['done', 'failed', 'cancelled'];
 
 /** A task reference: its id, its team number (`12`), or `#12`. */
-export const TaskRef = z
-  .union([z.string().trim().min(1).max(40), z.number().int().positive()])
-  .describe('task id or number (e.g. "#12")');
+export const TaskRef = z.union([z.string().trim().min(1).max(40), z.number().int().positive()]).describe('#12 or id');
 export type TaskRef = z.infer<typeof TaskRef>;
 
 export const Label = z
@@ -71,14 +69,10 @@ export const BodyText = (max = 64_000) =>
     // biome-ignore lint/suspicious/noControlCharactersInRegex: rejecting control characters is the point
     .refine((s) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(s), 'contains control characters');
 
-export const IdempotencyKey = z
-  .string()
-  .min(1)
-  .max(200)
-  .describe('optional: retrying with the same key returns the first result instead of a duplicate');
+export const IdempotencyKey = z.string().min(1).max(200).describe('retry key: no duplicate');
 export type IdempotencyKey = z.infer<typeof IdempotencyKey>;
 
-export const Cursor = z.string().max(100).describe('paging cursor from a previous result');
+export const Cursor = z.string().max(100).describe('from the last page');
 export type Cursor = z.infer<typeof Cursor>;
 export const Limit = (def = 50, max = 200) => z.number().int().min(1).max(max).default(def);
 

@@ -12,6 +12,7 @@ import { keyHints, parseInput, ShortText, TaskRef, type TaskStatus, TERMINAL_STA
 import { blockersOf, describeTasks, loadTask, resolveTaskRow } from './task-read.js';
 import {
   assertOwner,
+  cancelPendingReviews,
   formatSpan,
   Labels,
   nameOf,
@@ -25,8 +26,8 @@ import {
 } from './task-support.js';
 
 export const ClaimTask = z.strictObject({
-  task: TaskRef.optional().describe('omit to claim the highest-priority ready task'),
-  labels: Labels.optional().describe('with no task: only tasks carrying all these labels'),
+  task: TaskRef.optional().describe('omit: the best ready task'),
+  labels: Labels.optional().describe('no task: only with all these labels'),
 });
 export type ClaimTask = z.infer<typeof ClaimTask>;
 const CLAIM_FOR = 'a claim is always yours; to reserve a task for a teammate use task_delegate';
@@ -196,7 +197,7 @@ async function reservedBy(tx: Ctx, row: TaskRow): Promise<string | null> {
 
 export const ReleaseTask = z.strictObject({
   task: TaskRef,
-  note: ShortText(2000).optional().describe('why, and what state you leave it in'),
+  note: ShortText(2000).optional().describe('why; what state it is in'),
 });
 export type ReleaseTask = z.infer<typeof ReleaseTask>;
 
@@ -225,6 +226,7 @@ export async function releaseTask(ctx: Ctx, input: unknown): Promise<Task> {
       (eb) => eb.and([eb('status', '=', 'in_progress'), eb('version', '=', row.version)]),
     );
     if (!next) throw new DomainError('conflict', `${ref(row)} changed while releasing; try again`);
+    await cancelPendingReviews(tx, row.id);
     await recordEvent(tx, next, 'released', { note: p.note ?? null, previousOwner: await nameOf(tx, prevOwner) });
     await notifyTask(tx, next, `${me.name} released ${ref(next)}; it is open again.${p.note ? `\n\n${p.note}` : ''}`, [
       next.creator_id,
@@ -261,6 +263,7 @@ export async function expireLeases(ctx: Ctx): Promise<number> {
         (eb) => eb.and([eb('status', '=', 'in_progress'), eb('lease_expires_at', '<', now)]),
       );
       if (!next) return false;
+      await cancelPendingReviews(tx, row.id);
       const prevOwner = await nameOf(tx, row.owner_id);
       await recordEvent(tx, next, 'lease_expired', {
         previousOwner: prevOwner,

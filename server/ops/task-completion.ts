@@ -18,8 +18,8 @@ import {
 
 export const CompleteTask = z.strictObject({
   task: TaskRef,
-  result: BodyText(1_000_000).optional().describe('what was done (Markdown), e.g. commit, PR, notes'),
-  failed: z.boolean().default(false).describe('true: mark failed instead of done'),
+  result: BodyText(1_000_000).optional().describe('Markdown: what was done, e.g. PR'),
+  failed: z.boolean().default(false).describe('true: failed, not done'),
 });
 export type CompleteTask = z.infer<typeof CompleteTask>;
 keyHints.add(CompleteTask, {
@@ -90,7 +90,7 @@ async function lastFinish(tx: Ctx, taskId: string) {
 
 export const CancelTask = z.strictObject({
   task: TaskRef,
-  reason: ShortText(2000).optional().describe('why; told to whoever held it'),
+  reason: ShortText(2000).optional().describe('why'),
 });
 export type CancelTask = z.infer<typeof CancelTask>;
 

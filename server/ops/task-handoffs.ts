@@ -13,6 +13,7 @@ import { loadTask, resolveTaskRow } from './task-read.js';
 import {
   assertNotTerminal,
   assertOwner,
+  cancelPendingReviews,
   NO_HANDOFF,
   nameOf,
   notifyTask,
@@ -24,8 +25,8 @@ import {
 
 export const DelegateTask = z.strictObject({
   task: TaskRef,
-  to: z.string().min(1).max(40).describe('teammate who should do it'),
-  note: ShortText(4000).optional().describe('why them, what to know; lands in their inbox'),
+  to: z.string().min(1).max(40).describe('teammate'),
+  note: ShortText(4000).optional().describe('what they should know'),
 });
 export type DelegateTask = z.infer<typeof DelegateTask>;
 
@@ -62,6 +63,7 @@ export async function delegateTask(ctx: Ctx, input: unknown): Promise<Task> {
       (eb) => eb('version', '=', row.version),
     );
     if (!next) throw new DomainError('conflict', `${ref(row)} changed while delegating; try again`);
+    if (row.owner_id && !keepsOwner) await cancelPendingReviews(tx, row.id);
     await recordEvent(tx, next, 'delegated', {
       to: to.name,
       note: p.note ?? null,
@@ -82,8 +84,8 @@ export async function delegateTask(ctx: Ctx, input: unknown): Promise<Task> {
 
 export const HandoffTask = z.strictObject({
   task: TaskRef,
-  to: z.string().min(1).max(40).describe('teammate to take over'),
-  note: BodyText(1_000_000).describe('hand-off notes: what is done, what is left, where'),
+  to: z.string().min(1).max(40).describe('the new owner'),
+  note: BodyText(1_000_000).describe('what is done, what is left, where'),
 });
 export type HandoffTask = z.infer<typeof HandoffTask>;
 
@@ -129,8 +131,8 @@ export async function handoffTask(ctx: Ctx, input: unknown): Promise<Task> {
 
 export const RespondHandoff = z.strictObject({
   task: TaskRef,
-  accept: z.boolean().describe('true: you become the owner; false: the owner keeps it'),
-  note: ShortText(4000).optional().describe('to the owner, e.g. why you decline'),
+  accept: z.boolean().describe('false declines'),
+  note: ShortText(4000).optional().describe('to the owner'),
 });
 export type RespondHandoff = z.infer<typeof RespondHandoff>;
 

@@ -8,7 +8,7 @@ import type { TaskRow } from '../db/schema.js';
 import { DomainError } from '../errors.js';
 import { agentNames } from './agents.js';
 import type { Ctx } from './context.js';
-import { iso, isoOrNull, type Task, type TaskSummary, toSummary } from './model.js';
+import { iso, isoOrNull, type PlanState, type Task, type TaskSummary, toSummary } from './model.js';
 import type { TaskStatus } from './schemas.js';
 
 /**
@@ -59,7 +59,7 @@ export { toSummary };
 export async function loadTasks(ctx: Ctx, rows: TaskRow[]): Promise<Task[]> {
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
-  const [labels, deps] = await Promise.all([
+  const [labels, deps, plans] = await Promise.all([
     ctx.db
       .selectFrom('task_labels')
       .select(['task_id', 'label'])
@@ -79,6 +79,14 @@ export async function loadTasks(ctx: Ctx, rows: TaskRow[]): Promise<Task[]> {
       .where('task_dependencies.task_id', 'in', ids)
       .orderBy('tasks.number')
       .execute(),
+    ctx.db
+      .selectFrom('reviews')
+      .select(['task_id', 'status'])
+      .where('task_id', 'in', ids)
+      .where('kind', '=', 'plan')
+      .where('status', '!=', 'cancelled')
+      .orderBy('id', 'desc')
+      .execute(),
   ]);
   const names = await agentNames(
     ctx,
@@ -86,6 +94,9 @@ export async function loadTasks(ctx: Ctx, rows: TaskRow[]): Promise<Task[]> {
   );
   const labelsBy = group(labels, (l) => l.task_id);
   const depsBy = group(deps, (d) => d.task_id);
+  // Newest first, so the first row per task is where its plan stands.
+  const planBy = new Map<string, PlanState>();
+  for (const r of plans) if (!planBy.has(r.task_id)) planBy.set(r.task_id, r.status as PlanState);
   return rows.map((r) => {
     const dependsOn = (depsBy.get(r.id) ?? []).map(toSummary);
     const blockedBy = dependsOn.filter((d) => !SATISFIED_STATUSES.includes(d.status));
@@ -112,6 +123,7 @@ export async function loadTasks(ctx: Ctx, rows: TaskRow[]): Promise<Task[]> {
         r.handoff_to_id && r.handoff_at !== null
           ? { to: name(r.handoff_to_id) ?? r.handoff_to_id, note: r.handoff_note, at: iso(r.handoff_at) }
           : null,
+      plan: planBy.get(r.id) ?? null,
       result: r.result,
       createdAt: iso(r.created_at),
       updatedAt: iso(r.updated_at),

@@ -254,6 +254,19 @@ export async function announceReadyDependents(tx: Ctx, done: TaskRow): Promise<v
 }
 
 /**
+ * Cancels a task's pending reviews: when it finishes, and when its claim ends (a plan review
+ * pending then was asked by an owner who no longer holds it).
+ */
+export async function cancelPendingReviews(tx: Ctx, taskId: string): Promise<void> {
+  await tx.db
+    .updateTable('reviews')
+    .set({ status: 'cancelled', updated_at: tx.now() })
+    .where('task_id', '=', taskId)
+    .where('status', '=', 'pending')
+    .execute();
+}
+
+/**
  * Moves a task to a terminal status (done, failed, cancelled), clearing lease and hand-off,
  * cancelling pending reviews, and logging `status_changed`. Shared with the review operations.
  * Errors: `conflict` when the task changed underneath.
@@ -278,12 +291,7 @@ export async function finish(
     (eb) => eb('version', '=', row.version),
   );
   if (!next) throw new DomainError('conflict', `${ref(row)} changed underneath; reload and try again`);
-  await tx.db
-    .updateTable('reviews')
-    .set({ status: 'cancelled', updated_at: now })
-    .where('task_id', '=', row.id)
-    .where('status', '=', 'pending')
-    .execute();
+  await cancelPendingReviews(tx, row.id);
   await recordEvent(tx, next, 'status_changed', {
     from: row.status,
     to: status,

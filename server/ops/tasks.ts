@@ -48,13 +48,13 @@ import {
 // Create, list, get
 
 export const CreateTask = z.strictObject({
-  title: ShortText(500).describe('short imperative title'),
-  description: BodyText(1_000_000).optional().describe('Markdown: what to do, acceptance criteria'),
+  title: ShortText(500).describe('short, imperative'),
+  description: BodyText(1_000_000).optional().describe('Markdown: what, acceptance criteria'),
   priority: Priority.default('normal').describe('claim order: urgent first'),
-  labels: Labels.optional().describe('e.g. ["backend"]; used by task_claim {labels}'),
-  assignee: z.string().max(40).optional().describe('reserve for one teammate (they get a message)'),
+  labels: Labels.optional().describe('e.g. backend'),
+  assignee: z.string().max(40).optional().describe('reserve for a teammate'),
   parent: TaskRef.optional().describe('parent task'),
-  dependsOn: TaskRefs.optional().describe('tasks that must be done first (blocks claim and complete)'),
+  dependsOn: TaskRefs.optional().describe('tasks to finish first'),
   idempotencyKey: IdempotencyKey.optional(),
 });
 export type CreateTask = z.infer<typeof CreateTask>;
@@ -138,13 +138,13 @@ export const ListTasks = z.strictObject({
   status: z
     .union([TaskStatus, z.array(TaskStatus).min(1)])
     .optional()
-    .describe('default: all not finished'),
-  owner: z.string().max(40).optional().describe('teammate name'),
-  assignee: z.string().max(40).optional().describe('teammate the task is reserved for'),
-  mine: z.boolean().optional().describe('tasks I own or am assigned'),
-  ready: z.boolean().optional().describe('only tasks I could claim now'),
-  label: z.union([Label, Labels]).optional().describe('tasks carrying this label (or all of these)'),
-  text: z.string().trim().min(1).max(200).optional().describe('search title and description'),
+    .describe('default: unfinished'),
+  owner: z.string().max(40).optional().describe('teammate'),
+  assignee: z.string().max(40).optional().describe('reserved for'),
+  mine: z.boolean().optional().describe('held by or reserved for me'),
+  ready: z.boolean().optional().describe('claimable by me now'),
+  label: z.union([Label, Labels]).optional().describe('has this label (or all)'),
+  text: z.string().trim().min(1).max(200).optional().describe('in title or description'),
   limit: z.number().int().min(1).max(200).default(50).describe('page size'),
   cursor: Cursor.optional(),
 });
@@ -203,7 +203,7 @@ export async function listTasks(ctx: Ctx, input: unknown): Promise<{ tasks: Task
 
 export const GetTask = z.strictObject({
   task: TaskRef,
-  threadLimit: z.number().int().min(0).max(200).default(20).describe('newest thread messages to include'),
+  threadLimit: z.number().int().min(0).max(200).default(20).describe('thread messages shown'),
 });
 export type GetTask = z.infer<typeof GetTask>;
 
@@ -261,13 +261,13 @@ export async function getTask(ctx: Ctx, input: unknown): Promise<TaskDetail> {
 
 export const UpdateTask = z.strictObject({
   task: TaskRef,
-  note: BodyText(1_000_000).optional().describe('progress note, posted in the task thread'),
+  note: BodyText(1_000_000).optional().describe('posted in the task thread'),
   title: ShortText(500).optional().describe('new title'),
-  description: BodyText(1_000_000).optional().describe('replaces the description (Markdown)'),
+  description: BodyText(1_000_000).optional().describe('replaces it (Markdown)'),
   priority: Priority.optional().describe('new priority'),
-  labels: Labels.optional().describe('replaces the labels'),
-  dependsOn: TaskRefs.optional().describe('replaces the dependencies'),
-  version: z.number().int().positive().optional().describe('fail with conflict if the task changed since'),
+  labels: Labels.optional().describe('replaces them'),
+  dependsOn: TaskRefs.optional().describe('replaces them'),
+  version: z.number().int().positive().optional().describe('conflict if changed since'),
 });
 export type UpdateTask = z.infer<typeof UpdateTask>;
 const GIVE_AWAY = 'to give the task to a teammate use task_delegate (reserve it for them) or task_handoff (offer it)';

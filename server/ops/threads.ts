@@ -131,9 +131,9 @@ export async function getVisibleThread(ctx: Ctx, threadId: string): Promise<Thre
 }
 
 export const ReadThread = z.strictObject({
-  thread: z.string().min(1).max(40).describe('thread id (a task result carries its threadId)'),
-  limit: z.number().int().min(1).max(200).default(50).describe('newest N messages (default 50)'),
-  before: z.string().max(40).optional().describe('message id: page to older messages'),
+  thread: z.string().min(1).max(40).describe('thread id (tasks carry threadId)'),
+  limit: z.number().int().min(1).max(200).default(50).describe('newest N'),
+  before: z.string().max(40).optional().describe('message id: older than it'),
 });
 export type ReadThread = z.infer<typeof ReadThread>;
 

@@ -108,6 +108,37 @@ describe('JSON API in local mode', () => {
     const badLimit = await call('GET', '/api/v1/tasks?limit=lots', as('lead'));
     expect(badLimit.status).toBe(400);
   });
+
+  it('asks for and approves a plan; the team plan label is read and set under /team/settings', async () => {
+    await call('POST', '/api/v1/join', J, { name: 'lead', kind: 'human' });
+    for (const n of ['dev', 'rita']) await call('POST', '/api/v1/join', J, { name: n });
+    expect((await call('GET', '/api/v1/team/settings', as('dev'))).body).toEqual({ team: 'default', planLabel: null });
+    const refused = await call('PATCH', '/api/v1/team/settings', as('dev'), { planLabel: 'needs-plan' });
+    expect(refused.status).toBe(403);
+    const badLabel = await call('PATCH', '/api/v1/team/settings', as('lead'), { planLabel: 'no spaces' });
+    expect(badLabel.status).toBe(400);
+    const set = await call('PATCH', '/api/v1/team/settings', as('lead'), { planLabel: 'needs-plan' });
+    expect(set.body).toEqual({ team: 'default', planLabel: 'needs-plan' });
+
+    const n = (await call('POST', '/api/v1/tasks', as('lead'), { title: 'Auth', labels: ['needs-plan'] })).body.number;
+    await call('POST', `/api/v1/tasks/${n}/claim`, as('dev'), {});
+    const early = await call('POST', `/api/v1/tasks/${n}/reviews`, as('dev'), { reviewer: 'rita' });
+    expect(early.status).toBe(409);
+    expect(early.body.error.message).toContain('Request a plan review first');
+    const plan = await call('POST', `/api/v1/tasks/${n}/reviews`, as('dev'), { kind: 'plan', note: 'JWT in a cookie' });
+    expect(plan.status).toBe(201);
+    expect(plan.body).toMatchObject({ kind: 'plan', status: 'pending' });
+    expect((await call('GET', `/api/v1/tasks/${n}`, as('lead'))).body.task.plan).toBe('pending');
+    const plans = await call('GET', '/api/v1/reviews?kind=plan', as('rita'));
+    expect(plans.body.reviews.map((r: any) => r.id)).toEqual([plan.body.id]);
+    expect((await call('GET', '/api/v1/reviews?kind=code', as('rita'))).body.reviews).toEqual([]);
+    const ok = await call('POST', `/api/v1/reviews/${plan.body.id}/submit`, as('rita'), { verdict: 'approved' });
+    expect(ok.body.task).toMatchObject({ status: 'in_progress', owner: 'dev', plan: 'approved' });
+    const code = await call('POST', `/api/v1/tasks/${n}/reviews`, as('dev'), { reviewer: 'rita' });
+    expect(code.status).toBe(201);
+    expect(code.body.kind).toBe('code');
+    expect((await call('PATCH', '/api/v1/team/settings', as('lead'), { planLabel: null })).body.planLabel).toBeNull();
+  });
 });
 
 describe('JSON API in token mode', () => {

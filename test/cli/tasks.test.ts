@@ -193,4 +193,35 @@ describe('switchboard CLI: tasks and reviews', { timeout: 120_000 }, () => {
     expect(passed.code, passed.stderr).toBe(0);
     expect(passed.stdout).toContain('#1 Tune the lease length — reviewer rita');
   });
+
+  it('sets the team plan label, asks for a plan review from stdin and approves it; the task stays in progress', async () => {
+    const joined = await runCli(['join', 'pat', '--kind', 'human'], { env: { SWITCHBOARD_URL: server.url } });
+    expect(joined.code, joined.stderr).toBe(0);
+    const shown = await as('backend', ['team', 'settings']);
+    expect(shown.stdout.trim()).toBe('Team default: no plan is required before a code review.');
+    const refused = await as('backend', ['team', 'settings', '--plan-label', 'needs-plan']);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toContain('only a human teammate or a team admin');
+    const set = await as('pat', ['team', 'settings', '--plan-label', 'needs-plan']);
+    expect(set.stdout.trim()).toBe(
+      'Team default: tasks labelled "needs-plan" need an approved plan before a code review.',
+    );
+
+    await as('lead', ['task', 'create', 'Add rate limiting', '--label', 'needs-plan']);
+    await as('backend', ['task', 'claim', '1']);
+    const early = await as('backend', ['review', 'request', '1']);
+    expect(early.code).toBe(5);
+    expect(early.stderr).toContain('Request a plan review first');
+    const plan = await as('backend', ['review', 'request', '1', '--plan', '--reviewer', 'rita'], '1. bucket\n2. 429\n');
+    expect(plan.code, plan.stderr).toBe(0);
+    expect(plan.stdout).toMatch(/\[pending\] plan review of #1 Add rate limiting — reviewer rita, asked by backend/);
+    const listed = await as('rita', ['review', 'list', '--kind', 'plan', '--json']);
+    expect(listed.json().reviews[0]).toMatchObject({ kind: 'plan', note: '1. bucket\n2. 429' });
+    const ok = await as('rita', ['review', 'approve', '1']);
+    expect(ok.stdout.trim()).toBe(
+      'Approved the plan; #1 Add rate limiting [in_progress, owner backend, plan approved]  labels: needs-plan',
+    );
+    const off = await as('pat', ['team', 'settings', '--no-plan-label', '--json']);
+    expect(off.json()).toEqual({ team: 'default', planLabel: null });
+  });
 });

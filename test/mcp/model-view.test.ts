@@ -13,6 +13,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { TOOLS } from '../../mcp/tools/index.js';
+import { createCtx } from '../../server/ops/context.js';
+import { updateTeamSettings } from '../../server/ops/team-settings.js';
 import { type InProcessAgent, type InProcessWorld, inProcessWorld } from '../helpers/in-process.js';
 
 const text = (r: CallToolResult) => r.content.map((c) => (c.type === 'text' ? c.text : '')).join('\n');
@@ -292,6 +294,92 @@ const CASES: Record<string, Case> = {
   },
 };
 
+const PLAN = 'Refresh the session on every request.';
+const askPlan = (w: World) => w.bob.call('review_request', { task: '#1', kind: 'plan', reviewer: 'carol', note: PLAN });
+
+/** Plan approval (review_request {kind: "plan"} and its verdicts), read under the same rules. */
+const PLAN_CASES: Record<string, Case> = {
+  'review_request, kind plan': {
+    success: (w) => w.bob.raw('review_request', { task: '#1', kind: 'plan', reviewer: 'carol', note: PLAN }),
+    ok: {
+      outcome:
+        /Plan review of #1 "Fix the login bug" requested from carol; the task stays yours, in progress \(plan pending\)/,
+      next: /teammate_wait_for_messages waits for it\); start the work once the plan is approved/,
+    },
+    failure: (w) => w.bob.raw('review_request', { task: '#1', kind: 'plan' }),
+    error: /Error \(invalid\): note: write the plan/,
+  },
+  'review_request, code review under the team plan label': {
+    success: async (w) => {
+      await askPlan(w);
+      await w.carol.call('review_submit', { review: '#1', verdict: 'approved' });
+      return w.bob.raw('review_request', { task: '#1', reviewer: 'carol' });
+    },
+    ok: { outcome: /Review of #1 "Fix the login bug" requested from carol; the task is in review/ },
+    failure: async (w) => {
+      const admin = createCtx(w.mcp.deps, await w.mcp.join('alice'), { admin: true });
+      await updateTeamSettings(admin, { planLabel: 'needs-plan' });
+      await w.alice.call('task_create', { title: 'Add logout', labels: ['needs-plan'] });
+      await w.bob.call('task_claim', { task: '#2' });
+      return w.bob.raw('review_request', { task: '#2', reviewer: 'carol' });
+    },
+    error:
+      /Error \(conflict\): #2 "Add logout" is labelled "needs-plan": this team needs an approved plan before a code review\. Request a plan review first: review_request \{task: "#2", kind: "plan"/,
+  },
+  'task_get, plan pending': {
+    success: async (w) => {
+      await askPlan(w);
+      return w.carol.raw('task_get', { task: '#1' });
+    },
+    ok: {
+      outcome: /#1 "Fix the login bug" \[in_progress, owner bob, plan pending\]/,
+      next: /Plan review pending \(reviewer carol\): submit with review_submit \{review: "#1", verdict\}/,
+      framed: { from: 'bob', words: PLAN },
+    },
+    failure: (w) => w.carol.raw('task_get', { task: '#9' }),
+    error: /Error \(not_found\)/,
+  },
+  'review_submit, plan approved': {
+    success: async (w) => {
+      await askPlan(w);
+      return w.carol.raw('review_submit', { review: '#1', verdict: 'approved' });
+    },
+    ok: {
+      outcome:
+        /Plan approved: #1 "Fix the login bug" \[in_progress, owner bob, plan approved\]; bob was told to go ahead/,
+    },
+    failure: (w) => w.bob.raw('review_submit', { review: '#1', verdict: 'approved' }),
+    error: /Error \(forbidden\): you own this task/,
+  },
+  'review_submit, plan changes requested': {
+    success: async (w) => {
+      await askPlan(w);
+      return w.carol.raw('review_submit', { review: '#1', verdict: 'changes_requested', comments: 'cover logout' });
+    },
+    ok: {
+      outcome:
+        /Changes requested on the plan: #1 "Fix the login bug" \[in_progress, owner bob, plan: changes requested\]; bob has your comments/,
+    },
+    failure: async (w) => {
+      await askPlan(w);
+      return w.carol.raw('review_submit', { review: '#1', verdict: 'changes_requested' });
+    },
+    error: /Error \(invalid\).*comments/,
+  },
+  'review_list, plan reviews': {
+    success: async (w) => {
+      await askPlan(w);
+      return w.carol.raw('review_list', { kind: 'plan', mine: true });
+    },
+    ok: {
+      outcome: /#1 "Fix the login bug": plan review pending, reviewer carol/,
+      next: /review_submit \{review: "#N"/,
+    },
+    failure: (w) => w.carol.raw('review_list', { kind: 'design' }),
+    error: /Error \(invalid\).*kind/,
+  },
+};
+
 /** Asserts that a teammate's words appear as a quote under a line that names them. */
 function expectFramed(view: string, { from, words }: { from: string; words: string }) {
   const lines = view.split('\n');
@@ -320,7 +408,7 @@ describe('what a model reads of each tool result, under each client rule', () =>
     expect(Object.keys(CASES).sort()).toEqual(TOOLS.map((t) => t.name).sort());
   });
 
-  for (const [tool, c] of Object.entries(CASES)) {
+  for (const [tool, c] of [...Object.entries(CASES), ...Object.entries(PLAN_CASES)]) {
     it(`${tool}: the outcome, the next step, the unread notice and framed words, on success and on error`, async () => {
       w = await world();
       await w.mail('bob');

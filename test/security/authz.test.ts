@@ -233,6 +233,12 @@ const ROUTE_MATRIX: Record<string, RouteCase> = {
   'POST /api/v1/join': { path: () => '/api/v1/join', body: () => ({ name: 'zed' }), who: {} },
   'GET /api/v1/me': { path: () => '/api/v1/me', who: { alice: 'ok', mallory: 'isolated' } },
   'PATCH /api/v1/me': { path: () => '/api/v1/me', body: () => ({ summary: 'x' }), who: { alice: 'ok' } },
+  'GET /api/v1/team/settings': { path: () => '/api/v1/team/settings', who: { bob: 'ok', mallory: 'isolated' } },
+  'PATCH /api/v1/team/settings': {
+    path: () => '/api/v1/team/settings',
+    body: () => ({ planLabel: 'needs-plan' }),
+    who: { admin: 'ok', bob: 'forbidden', mallory: 'forbidden' },
+  },
   'GET /api/v1/teammates': { path: () => '/api/v1/teammates', who: { bob: 'ok', mallory: 'isolated' } },
   'POST /api/v1/messages': {
     path: () => '/api/v1/messages',

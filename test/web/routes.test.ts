@@ -263,6 +263,43 @@ describe('board routes (local mode)', () => {
     expect((await (await b.get('/t/default/reviews')).text()).includes(`review-${r2.id}`)).toBe(false);
   });
 
+  it('shows a pending plan on the board, and a person approves it there: the task stays in progress', async () => {
+    const alice = await w.agent('alice');
+    const t = await createTask(w.as(alice), { title: 'Rate limits' });
+    await claimTask(w.as(alice), { task: t.number });
+    const r = await requestReview(w.as(alice), { task: t.number, kind: 'plan', note: 'Token bucket per agent' });
+    await b.join('pat');
+    const board = await (await b.get('/t/default')).text();
+    expect(board).toMatch(/<p class="card-plan"><span class="badge badge-pending">plan pending<\/span><\/p>/);
+    expect(board).not.toContain('class="card-review"');
+    const page = await (await b.get('/t/default/tasks/1')).text();
+    expect(page).toContain('<span class="badge badge-pending">plan pending</span>');
+    expect(page).toContain('Plan review: </strong>');
+    expect(page).toContain('asked anyone to approve a plan');
+    const queue = await (await b.get('/t/default/reviews')).text();
+    expect(queue).toContain('plan review (the task stays in progress)');
+    expect(queue).toContain('Token bucket per agent');
+
+    const changes = await b.post(`/t/default/reviews/${r.id}`, { verdict: 'changes_requested', comments: 'Shared DB' });
+    expect(changes.status).toBe(200);
+    expect(await changes.text()).toContain('Changes requested on the plan: #1 stays with alice.');
+    expect((await getTask(w.as(alice), { task: 1 })).task).toMatchObject({
+      status: 'in_progress',
+      plan: 'changes_requested',
+    });
+    expect(await (await b.get('/t/default')).text()).toContain('plan: changes requested');
+
+    const r2 = await requestReview(w.as(alice), { task: 1, kind: 'plan', note: 'Bucket in the database' });
+    const ok = await b.post(`/t/default/reviews/${r2.id}`, { verdict: 'approved' });
+    expect(await ok.text()).toContain('Plan approved: #1 stays in progress with alice.');
+    expect((await getTask(w.as(alice), { task: 1 })).task).toMatchObject({
+      status: 'in_progress',
+      owner: 'alice',
+      plan: 'approved',
+    });
+    expect(await (await b.get('/t/default/tasks/1')).text()).toContain('approved the plan');
+  });
+
   it('messages one teammate, a role or the whole team, and replies in a thread', async () => {
     const alice = await w.agent('alice', { role: 'reviewer' });
     await w.agent('bob');

@@ -1,6 +1,7 @@
 /** The team board: filters, the new-task form and the columns of cards. */
 import type { FC } from 'hono/jsx';
 import type { Board, BoardCard, BoardColumn, BoardFilter } from '../../server/ops/board-columns.js';
+import { planText } from '../../server/text-format.js';
 import { Ago, Badge, Csrf, duration, FormStatus, Labels, teamUrl } from './common.js';
 
 /** Query string for a board filter (defaults left out), with overrides. */
@@ -64,6 +65,11 @@ export const Card: FC<{ team: string; card: BoardCard; now: number }> = ({ team,
       {t.handoff && (
         <p class="handoff">
           hand-off to <strong>{t.handoff.to}</strong> pending
+        </p>
+      )}
+      {t.plan && t.status === 'in_progress' && (
+        <p class="card-plan">
+          <Badge kind={t.plan}>{planText(t.plan)}</Badge>
         </p>
       )}
       {t.review && (

@@ -17,6 +17,7 @@ export const ReviewView: FC<{ team: string; r: Review; now: number; csrf: string
 }) => (
   <article class={`review review-${r.status}`} id={`review-${r.id}`}>
     <header>
+      {r.kind === 'plan' && <strong class="review-kind">Plan review: </strong>}
       <Badge kind={r.status} /> requested by <strong>{r.requestedBy}</strong> from{' '}
       <strong>{r.reviewer ?? (r.reviewerRole ? `role:${r.reviewerRole}` : 'anyone')}</strong>{' '}
       <Ago at={r.createdAt} now={now} />
@@ -84,6 +85,7 @@ export const ReviewQueue: FC<{ team: string; reviews: QueuedReview[]; now: numbe
           <a href={teamUrl(team, `/tasks/${r.task.number}`)}>
             #{r.task.number} {r.task.title}
           </a>
+          {r.kind === 'plan' && <span class="review-kind"> · plan review (the task stays in progress)</span>}
         </header>
         <p>
           <strong>{r.requestedBy}</strong> asked{' '}

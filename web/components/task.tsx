@@ -2,6 +2,7 @@
 import type { FC } from 'hono/jsx';
 import type { TaskEvent, TaskSummary } from '../../server/ops/model.js';
 import type { TaskDetail } from '../../server/ops/tasks.js';
+import { planText } from '../../server/text-format.js';
 import { Ago, Badge, duration, Labels, Markdown, teamUrl } from './common.js';
 import { ReviewView } from './reviews.js';
 import { MessageView } from './threads.js';
@@ -50,8 +51,11 @@ export function eventWords(e: TaskEvent): string {
     case 'status_changed':
       return `${str(d.from)} → ${str(d.to)}${d.reason ? ` (${str(d.reason)})` : ''}`;
     case 'review_requested':
-      return `asked ${str(d.reviewer) ?? 'anyone'} for a review`;
+      return d.kind === 'plan'
+        ? `asked ${str(d.reviewer) ?? 'anyone'} to approve a plan`
+        : `asked ${str(d.reviewer) ?? 'anyone'} for a review`;
     case 'review_submitted':
+      if (d.kind === 'plan') return d.verdict === 'approved' ? 'approved the plan' : 'requested changes to the plan';
       return `${d.verdict === 'approved' ? 'approved' : 'requested changes'} (review)`;
     case 'review_reassigned':
       return `passed the review to ${str(d.to)}`;
@@ -88,6 +92,7 @@ export const TaskPanel: FC<{ team: string; d: TaskDetail; now: number; csrf: str
         <div class="facts">
           <Badge kind={t.status} />
           {t.blocked && <Badge kind="blocked" />}
+          {t.plan && t.status === 'in_progress' && <Badge kind={t.plan}>{planText(t.plan)}</Badge>}
           <Badge kind={t.priority}>{t.priority} priority</Badge>
           <Labels labels={t.labels} />
         </div>

@@ -106,6 +106,11 @@ export function actionRoutes(deps: AppDeps): Hono {
       (v) => teamUrl(v.team.name, '/reviews'),
       async (v, form) => {
         const r = await submitReview(v.ctx, verdictInput(c.req.param('id'), form));
+        if (r.review.kind === 'plan') {
+          return r.review.status === 'approved'
+            ? `Plan approved: #${r.task.number} stays in progress with ${r.task.owner ?? 'its owner'}.`
+            : `Changes requested on the plan: #${r.task.number} stays with ${r.task.owner ?? 'its owner'}.`;
+        }
         return r.review.status === 'approved'
           ? `Approved: #${r.task.number} is done.`
           : `Changes requested: #${r.task.number} is back with ${r.task.owner ?? 'its owner'}.`;
