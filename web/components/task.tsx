@@ -2,7 +2,9 @@
 import type { FC } from 'hono/jsx';
 import type { TaskEvent, TaskSummary } from '../../server/ops/model.js';
 import type { TaskDetail } from '../../server/ops/tasks.js';
+import { taskPhases } from '../../server/ops/task-phases.js';
 import { Ago, Badge, duration, Labels, Markdown, teamUrl } from './common.js';
+import { TaskLife } from './flow.js';
 import { ReviewView } from './reviews.js';
 import { MessageView } from './threads.js';
 
@@ -177,6 +179,8 @@ export const TaskPanel: FC<{ team: string; d: TaskDetail; now: number; csrf: str
           <MessageView m={m} now={now} />
         ))}
       </section>
+
+      <TaskLife phases={taskPhases(d.events, now)} now={now} />
 
       <section class="timeline">
         <h2>Timeline</h2>
