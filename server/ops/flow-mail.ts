@@ -84,8 +84,8 @@ export async function unreadBacklog(ctx: Ctx, input: unknown = {}): Promise<Unre
   };
   // A message arriving (or read) in bucket b counts from the point that ends the bucket.
   for (const r of before) add(r.recipient_id, 0, Number(r.n));
-  for (const r of arrived) add(r.recipient_id, Number(r.b) + 1, Number(r.n));
-  for (const r of read) add(r.recipient_id, Number(r.b) + 1, -Number(r.n));
+  for (const r of arrived) add(r.recipient_id, Math.floor(Number(r.b)) + 1, Number(r.n));
+  for (const r of read) add(r.recipient_id, Math.floor(Number(r.b)) + 1, -Number(r.n));
   const out: UnreadSeries[] = [];
   for (const a of agents.sort((x, y) => (x.name < y.name ? -1 : 1))) {
     const d = delta.get(a.id);

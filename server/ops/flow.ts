@@ -189,7 +189,7 @@ function stateCounts(
     const move = statusMove(m.type, { from: m.from, to: m.to, previousOwner: m.previous });
     if (!move) continue;
     const n = Number(m.n);
-    const d = delta[Math.min(points.length - 1, Number(m.b) + 1)] as Record<string, number>;
+    const d = delta[Math.min(points.length - 1, Math.floor(Number(m.b)) + 1)] as Record<string, number>;
     const [before, after] = move;
     if (before && before in d) {
       (d[before] as number) -= n;
@@ -218,7 +218,10 @@ async function donePerDayOf(ctx: Ctx, teamId: string, w: FlowWindow): Promise<Fl
     .groupBy('d')
     .execute();
   const perDay = new Array<number>(w.days).fill(0);
-  for (const r of rows) if (Number(r.d) < w.days) perDay[Number(r.d)] = Number(r.n);
+  for (const r of rows) {
+    const d = Math.floor(Number(r.d));
+    if (d < w.days) perDay[d] = (perDay[d] as number) + Number(r.n);
+  }
   return perDay.map((count, i) => ({ day: iso(w.from + i * DAY_MS).slice(0, 10), count }));
 }
 
