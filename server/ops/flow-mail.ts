@@ -79,7 +79,10 @@ export async function unreadBacklog(ctx: Ctx, input: unknown = {}): Promise<Unre
   const delta = new Map<string, number[]>();
   const add = (id: string, k: number, n: number) => {
     let d = delta.get(id);
-    if (!d) delta.set(id, (d = new Array<number>(points.length).fill(0)));
+    if (!d) {
+      d = new Array<number>(points.length).fill(0);
+      delta.set(id, d);
+    }
     d[Math.min(last, k)] = (d[Math.min(last, k)] as number) + n;
   };
   // A message arriving (or read) in bucket b counts from the point that ends the bucket.

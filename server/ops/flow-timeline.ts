@@ -128,7 +128,10 @@ export async function timelines(
     owners.set(r.task_id, r.owner_id ? (names.get(r.owner_id) ?? null) : null);
     statuses.set(r.task_id, r.status);
     let list = byTask.get(r.task_id);
-    if (!list) byTask.set(r.task_id, (list = []));
+    if (!list) {
+      list = [];
+      byTask.set(r.task_id, list);
+    }
     list.push({
       task: r.task_id,
       actor: r.actor_id ? (names.get(r.actor_id) ?? null) : null,
@@ -181,7 +184,10 @@ function agentTimelines(
   const tally = new Map<string, { claims: number; handoffs: number; reviews: number }>();
   const count = (agent: string, key: 'claims' | 'handoffs' | 'reviews') => {
     let t = tally.get(agent);
-    if (!t) tally.set(agent, (t = { claims: 0, handoffs: 0, reviews: 0 }));
+    if (!t) {
+      t = { claims: 0, handoffs: 0, reviews: 0 };
+      tally.set(agent, t);
+    }
     t[key] += 1;
   };
   for (const [taskId, events] of byTask) {
@@ -230,7 +236,10 @@ function agentTimelines(
   const perAgent = new Map<string, RawSpan[]>();
   for (const s of spans) {
     let list = perAgent.get(s.agent);
-    if (!list) perAgent.set(s.agent, (list = []));
+    if (!list) {
+      list = [];
+      perAgent.set(s.agent, list);
+    }
     list.push(s);
   }
   return [...perAgent.keys()].sort().map((agent) => {
@@ -249,10 +258,7 @@ function agentTimelines(
 const RANK: Record<SpanKind, number> = { working: 3, reviewing: 2, in_review: 1, idle: 0 };
 
 /** Overlapping spans as one lane: each stretch takes the busiest kind present; gaps are idle. */
-function layOut(
-  w: FlowWindow,
-  spans: RawSpan[],
-): { kind: SpanKind; start: number; end: number; tasks: number[] }[] {
+function layOut(w: FlowWindow, spans: RawSpan[]): { kind: SpanKind; start: number; end: number; tasks: number[] }[] {
   const edges = [...new Set([w.from, w.to, ...spans.flatMap((s) => [s.start, s.end])])].sort((a, b) => a - b);
   const byStart = [...spans].sort((a, b) => a.start - b.start);
   const out: { kind: SpanKind; start: number; end: number; tasks: number[] }[] = [];

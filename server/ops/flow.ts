@@ -13,12 +13,7 @@
 import { PostgresAdapter, sql } from 'kysely';
 import { z } from 'zod';
 import { type Ctx, requireActor } from './context.js';
-import {
-  type AgentFlow,
-  type FlowWindow,
-  statusMove,
-  timelines,
-} from './flow-timeline.js';
+import { type AgentFlow, type FlowWindow, statusMove, timelines } from './flow-timeline.js';
 import { iso } from './model.js';
 import { parseInput } from './schemas.js';
 
@@ -32,13 +27,7 @@ const MAX_CYCLE_TASKS = 200;
 export type { AgentFlow, FlowSpan, FlowWindow, SpanKind } from './flow-timeline.js';
 
 export const TeamFlow = z.strictObject({
-  days: z.coerce
-    .number()
-    .int()
-    .min(1)
-    .max(90)
-    .default(30)
-    .describe('whole UTC days to cover, today included (1-90)'),
+  days: z.coerce.number().int().min(1).max(90).default(30).describe('whole UTC days to cover, today included (1-90)'),
 });
 export type TeamFlow = z.infer<typeof TeamFlow>;
 
@@ -165,7 +154,7 @@ export async function teamFlow(ctx: Ctx, input: unknown = {}): Promise<FlowRepor
     stepMs: w.stepMs,
     donePerDay,
     cycle,
-    counts: stateCounts(w, pointTimes(w), now, [
+    counts: stateCounts(pointTimes(w), now, [
       ...plain.map((m) => ({ ...m, from: null, to: null, previous: null })),
       ...withData,
     ]),
@@ -173,10 +162,8 @@ export async function teamFlow(ctx: Ctx, input: unknown = {}): Promise<FlowRepor
   };
 }
 
-
 /** Counts at each point: the current counts walked back through the window's moves. */
 function stateCounts(
-  w: FlowWindow,
   points: number[],
   current: Record<string, number>,
   moves: { b: number; type: string; from: string | null; to: string | null; previous: string | null; n: number }[],
@@ -211,7 +198,10 @@ function stateCounts(
 async function donePerDayOf(ctx: Ctx, teamId: string, w: FlowWindow): Promise<FlowReport['donePerDay']> {
   const rows = await ctx.db
     .selectFrom('tasks')
-    .select([sql<number>`(completed_at - ${sql.lit(w.from)}) / ${sql.lit(DAY_MS)}`.as('d'), (eb) => eb.fn.countAll<number>().as('n')])
+    .select([
+      sql<number>`(completed_at - ${sql.lit(w.from)}) / ${sql.lit(DAY_MS)}`.as('d'),
+      (eb) => eb.fn.countAll<number>().as('n'),
+    ])
     .where('team_id', '=', teamId)
     .where('completed_at', '>=', w.from)
     .where('status', '=', 'done')
@@ -231,7 +221,9 @@ async function donePerDayOf(ctx: Ctx, teamId: string, w: FlowWindow): Promise<Fl
  * done without ever being claimed has none.
  */
 async function cycleTimes(ctx: Ctx, teamId: string, w: FlowWindow): Promise<FlowReport['cycle']> {
-  const firstClaim = sql<number | null>`(select min(e.created_at) from task_events e where e.task_id = tasks.id and e.type = 'claimed')`;
+  const firstClaim = sql<
+    number | null
+  >`(select min(e.created_at) from task_events e where e.task_id = tasks.id and e.type = 'claimed')`;
   const done = ctx.db
     .selectFrom('tasks')
     .select(['number', 'completed_at', firstClaim.as('claimed_at')])
@@ -253,4 +245,3 @@ async function cycleTimes(ctx: Ctx, teamId: string, w: FlowWindow): Promise<Flow
     medianMs,
   };
 }
-

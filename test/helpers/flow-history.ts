@@ -44,7 +44,10 @@ export const FLOW_FACTS = {
 };
 
 /** Seeds the week starting at `day0` (a UTC midnight, ms) and leaves the clock at the report time. */
-export async function seedFlowHistory(w: HistoryWorld, day0: number): Promise<{ alice: Agent; bob: Agent; rita: Agent }> {
+export async function seedFlowHistory(
+  w: HistoryWorld,
+  day0: number,
+): Promise<{ alice: Agent; bob: Agent; rita: Agent }> {
   const at = (day: number, hour: number) => {
     w.clock.now = day0 + day * DAY + hour * H;
   };

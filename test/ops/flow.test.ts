@@ -7,8 +7,8 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { teamFlow } from '../../server/ops/flow.js';
 import { unreadBacklog } from '../../server/ops/flow-mail.js';
 import { checkMessages, sendMessage } from '../../server/ops/messages.js';
-import { getTask } from '../../server/ops/tasks.js';
 import { taskPhases } from '../../server/ops/task-phases.js';
+import { getTask } from '../../server/ops/tasks.js';
 import { createWorld, rejects, type TestWorld } from '../helpers/ctx.js';
 import { FLOW_FACTS, seedFlowHistory } from '../helpers/flow-history.js';
 
@@ -99,7 +99,11 @@ describe('flow report', () => {
     // The hand-off: task #5 is bob's from its acceptance to its completion.
     expect(bob?.spans.find((s) => s.tasks.includes(5))).toEqual({ kind: 'working', tasks: [5], ...span(83.5, 105.5) });
     const alices = f.agents.find((a) => a.agent === 'alice');
-    expect(alices?.spans.find((s) => s.tasks.includes(5))).toEqual({ kind: 'working', tasks: [5], ...span(81.5, 83.5) });
+    expect(alices?.spans.find((s) => s.tasks.includes(5))).toEqual({
+      kind: 'working',
+      tasks: [5],
+      ...span(81.5, 83.5),
+    });
     expect(alices?.spans.at(-1)).toEqual({ kind: 'working', tasks: [7], ...span(133.5, 156) });
   });
 
@@ -139,7 +143,9 @@ describe('flow report', () => {
       ['dan', 3],
     ]);
     const dans = m.agents.find((a) => a.agent === 'dan')?.unread ?? [];
-    expect([dans[9], dans[10], dans[11], dans[34], dans[35], dans[58], dans[59], dans[60]]).toEqual([0, 1, 2, 2, 3, 3, 0, 0]);
+    expect([dans[9], dans[10], dans[11], dans[34], dans[35], dans[58], dans[59], dans[60]]).toEqual([
+      0, 1, 2, 2, 3, 3, 0, 0,
+    ]);
     // A window that starts after the mail arrived counts it from its first point.
     const later = await unreadBacklog(w.as(carol), { days: 1 });
     expect(later.agents.find((a) => a.agent === 'dan')?.unread.slice(0, 11)).toEqual(new Array(11).fill(3));

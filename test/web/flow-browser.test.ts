@@ -89,21 +89,30 @@ describe('the flow page in a browser', () => {
     expect(await page.locator('#chart-done [role=img]').getAttribute('aria-label')).toContain('5 tasks done in 7 days');
     expect(await page.locator('#chart-cycle figcaption').textContent()).toContain('Median 4.0 h over 5 tasks');
     expect(await page.locator('#chart-cycle svg').textContent()).toContain('median 4.0 h');
-    expect(await page.locator('#chart-counts figcaption').textContent()).toContain('Now 1 open, 1 in progress, 0 in review');
+    expect(await page.locator('#chart-counts figcaption').textContent()).toContain(
+      'Now 1 open, 1 in progress, 0 in review',
+    );
     // The timeline names its rows and the tasks in its spans.
     const timeline = await page.locator('#chart-agents svg').textContent();
     for (const s of ['alice', 'bob', 'rita', '#5']) expect(timeline).toContain(s);
     const bob = page.locator('table[data-chart=agents] tr', { hasText: 'bob' });
-    expect(await bob.locator('td').allTextContents()).toEqual(['bob', '30.0 h', '4.0 h', '0 min', expect.any(String), '4', '1', '0']);
+    expect(await bob.locator('td').allTextContents()).toEqual([
+      'bob',
+      '30.0 h',
+      '4.0 h',
+      '0 min',
+      expect.any(String),
+      '4',
+      '1',
+      '0',
+    ]);
     // Fonts reach the SVG as attributes: the page's CSP drops inline style attributes.
     expect(await page.locator('#chart-done svg text').first().getAttribute('font-size')).toBe('12px');
 
     // Alice finishes task #7 now: the panel refreshes over the live stream.
     w.clock.now = Date.now();
     await completeTask(w.as(alice), { task: 7 });
-    await expect
-      .poll(async () => (await doneCells.allTextContents()).at(-1), { timeout: 10_000 })
-      .toBe('1');
+    await expect.poll(async () => (await doneCells.allTextContents()).at(-1), { timeout: 10_000 }).toBe('1');
     expect(await page.locator('#chart-done [role=img]').getAttribute('aria-label')).toContain('6 tasks done in 7 days');
 
     // The task page shows its life with durations.
@@ -149,12 +158,17 @@ describe('the flow page in a browser', () => {
       }
       w.clock.now = start + 3 * H;
       for (let m = 0; m < 4; m++) {
-        await sendMessage(w.as(team[m] as Agent), { to: names[(m + 1 + (day % 4)) % 5] as string, message: `Note ${day}/${m}` });
+        await sendMessage(w.as(team[m] as Agent), {
+          to: names[(m + 1 + (day % 4)) % 5] as string,
+          message: `Note ${day}/${m}`,
+        });
       }
     }
     await openAs('pat', '/t/default/flow?days=14');
     await page.locator('#chart-agents svg').waitFor();
-    expect(Number(await page.locator('table[data-chart=done] tbody td:nth-child(2)').first().textContent())).toBeGreaterThan(0);
+    expect(
+      Number(await page.locator('table[data-chart=done] tbody td:nth-child(2)').first().textContent()),
+    ).toBeGreaterThan(0);
     await page.setViewportSize({ width: 1100, height: 1500 });
     const out = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs' : 'test-results';
     mkdirSync(out, { recursive: true });

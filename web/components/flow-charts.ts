@@ -6,7 +6,7 @@
 import type { AgentFlow, FlowReport, SpanKind } from '../../server/ops/flow.js';
 import type { UnreadReport } from '../../server/ops/flow-mail.js';
 import type { TaskPhase } from '../../server/ops/task-phases.js';
-import { COLORS, type ChartOption } from '../charts.js';
+import { type ChartOption, COLORS } from '../charts.js';
 
 /** Hours with one decimal, e.g. `3.5 h`; minutes under an hour, e.g. `12 min`. */
 export function hours(ms: number): string {
@@ -69,8 +69,16 @@ const STATE_SERIES = [
   { key: 'inReview', name: 'in review', color: COLORS.review, type: 'dotted' },
 ] as const;
 
+/** The points of a step line where its value changes, and its last: the same line, fewer points. */
+export function changesOnly(points: [number, number][]): [number, number][] {
+  return points.filter((p, i) => i === 0 || i === points.length - 1 || p[1] !== (points[i - 1] as [number, number])[1]);
+}
+
 /** A line's end label: the series name and its last value. */
-const endLabel = { show: true, formatter: (p: { seriesName: string; value: [number, number] }) => `${p.seriesName}: ${p.value[1]}` };
+const endLabel = {
+  show: true,
+  formatter: (p: { seriesName: string; value: [number, number] }) => `${p.seriesName}: ${p.value[1]}`,
+};
 
 export function countsOption(f: FlowReport): ChartOption {
   return {
@@ -86,7 +94,7 @@ export function countsOption(f: FlowReport): ChartOption {
       color: s.color,
       lineStyle: { type: s.type, width: 2 },
       endLabel,
-      data: f.counts.map((c) => [Date.parse(c.at), c[s.key]]),
+      data: changesOnly(f.counts.map((c) => [Date.parse(c.at), c[s.key]])),
     })),
   };
 }
@@ -112,7 +120,7 @@ export function unreadOption(m: UnreadReport, from: string, to: string): ChartOp
       color: LINE_COLORS[i % LINE_COLORS.length],
       lineStyle: { type: LINE_TYPES[i % LINE_TYPES.length], width: 2 },
       endLabel,
-      data: a.unread.map((n, k) => [at[k], n]),
+      data: changesOnly(a.unread.map((n, k) => [at[k] as number, n])),
     })),
   };
 }
@@ -184,7 +192,11 @@ function barsSeries(bars: Bar[], text: (b: Bar) => string, style: (b: Bar) => { 
       return {
         type: 'group',
         children: [
-          { type: 'rect', shape: { x: x0, y: y - h / 2, width: w, height: h }, style: { fill: s.fill, stroke: s.stroke } },
+          {
+            type: 'rect',
+            shape: { x: x0, y: y - h / 2, width: w, height: h },
+            style: { fill: s.fill, stroke: s.stroke },
+          },
           // Text only where it fits: about 6.5 px per character at 11 px.
           ...(w > label.length * 6.5 + 6
             ? [
@@ -243,7 +255,12 @@ const PHASE_STYLE: Record<TaskPhase['state'], { fill: string; stroke: string }> 
 
 /** The label of a phase: `open`, `alice`, `review`, with its duration. */
 export function phaseLabel(p: TaskPhase): string {
-  const what = p.state === 'in_progress' ? (p.who ?? 'in progress') : p.state === 'in_review' ? 'review' : p.state.replace('_', ' ');
+  const what =
+    p.state === 'in_progress'
+      ? (p.who ?? 'in progress')
+      : p.state === 'in_review'
+        ? 'review'
+        : p.state.replace('_', ' ');
   return p.end !== null && p.ms === 0 && p.state !== 'open' ? what : `${what} ${hours(p.ms)}`;
 }
 
@@ -253,7 +270,14 @@ export function phasesOption(phases: TaskPhase[], now: number): ChartOption {
   const end = last?.end !== null && last ? Math.max(Date.parse(last.start), first + 1) : now;
   const bars = phases
     .filter((p) => !(p.end !== null && p.ms === 0))
-    .map((p) => ({ row: 0, start: Date.parse(p.start), end: p.end ? Date.parse(p.end) : now, kind: 'working' as const, tasks: [], p }));
+    .map((p) => ({
+      row: 0,
+      start: Date.parse(p.start),
+      end: p.end ? Date.parse(p.end) : now,
+      kind: 'working' as const,
+      tasks: [],
+      p,
+    }));
   return {
     useUTC: true,
     grid: { left: 8, right: 8, top: 4, bottom: 24 },

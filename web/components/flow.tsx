@@ -19,7 +19,7 @@ import {
   phasesOption,
   ROW_PX,
   timelineOption,
-                                          unreadOption,
+  unreadOption,
 } from './flow-charts.js';
 
 const WIDTH = 960;
@@ -33,7 +33,12 @@ const Chart: FC<{ id: string; title: string; summary: string; svg: string; child
       <h2>{p.title}</h2>
       <p class="muted">{p.summary}</p>
     </figcaption>
-    <div class="chart-svg" role="img" aria-label={`${p.title}. ${p.summary}`} dangerouslySetInnerHTML={{ __html: p.svg }} />
+    <div
+      class="chart-svg"
+      role="img"
+      aria-label={`${p.title}. ${p.summary}`}
+      dangerouslySetInnerHTML={{ __html: p.svg }}
+    />
     <details>
       <summary>The numbers</summary>
       {p.children as never}
@@ -52,9 +57,20 @@ export const FlowPanel: FC<{ team: string; flow: FlowReport; mail: UnreadReport 
   // Daily samples for the counts table: each day's first point, then now.
   const perDay = Math.round(86_400_000 / f.stepMs);
   const countRows = f.counts.filter((_, i) => i % perDay === 0 || i === f.counts.length - 1);
-  const unreadRows = mail.at.map((t, i) => [t, i] as const).filter(([, i]) => i % perDay === 0 || i === mail.at.length - 1);
+  const unreadRows = mail.at
+    .map((t, i) => [t, i] as const)
+    .filter(([, i]) => i % perDay === 0 || i === mail.at.length - 1);
   return (
-    <section id="flow" class="flow" hx-get={url} hx-trigger="sse:task, sse:review, sse:message, sb-refresh from:body" hx-swap="outerHTML">
+    <section
+      id="flow"
+      class="flow"
+      hx-get={url}
+      hx-trigger="sse:task, sse:review, sse:message, sb-refresh from:body"
+      hx-swap="outerHTML"
+    >
+      <p class="muted as-of">
+        From {f.from.slice(0, 10)} to {at(f.to)} UTC.
+      </p>
       <Chart
         id="chart-done"
         title="Done per day"

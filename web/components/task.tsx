@@ -1,8 +1,8 @@
 /** The task page: details, dependencies, hand-off notes, reviews, the thread and the timeline. */
 import type { FC } from 'hono/jsx';
 import type { TaskEvent, TaskSummary } from '../../server/ops/model.js';
-import type { TaskDetail } from '../../server/ops/tasks.js';
 import { taskPhases } from '../../server/ops/task-phases.js';
+import type { TaskDetail } from '../../server/ops/tasks.js';
 import { Ago, Badge, duration, Labels, Markdown, teamUrl } from './common.js';
 import { TaskLife } from './flow.js';
 import { ReviewView } from './reviews.js';

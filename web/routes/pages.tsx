@@ -15,6 +15,7 @@
  * | GET /t/:team/flow?days= | flow charts | teamFlow, unreadBacklog |
  */
 import { Hono } from 'hono';
+import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import type { AppDeps } from '../../server/deps.js';
 import { baseCtx, ctxFor } from '../../server/identity.js';
@@ -35,6 +36,7 @@ import { TaskPanel } from '../components/task.js';
 import { TaskActions } from '../components/task-actions.js';
 import { ReplyForm, SendForm, ThreadPanel, ThreadsPanel } from '../components/threads.js';
 import { wantsFragment } from '../errors.js';
+import { flowCache } from '../flow-cache.js';
 import { boardFilterInput, queryNumber } from '../forms.js';
 import { liveStream } from '../live.js';
 import { type PageOptions, page } from '../page.js';
@@ -211,13 +213,19 @@ export function pageRoutes(deps: AppDeps): Hono {
     );
   });
 
+  const flows = flowCache(deps.bus, now);
   app.get('/t/:team/flow', async (c) => {
     const v = await teamViewer(deps, c, c.req.param('team'));
     // The operations validate days (1-90); absent, they take 30.
     const days = c.req.query('days');
     const input = days === undefined ? {} : { days };
-    const [flow, mail] = await Promise.all([teamFlow(v.ctx, input), unreadBacklog(v.ctx, input)]);
-    const panel = <FlowPanel team={v.team.name} flow={flow} mail={mail} />;
+    const panel = raw(
+      await flows.get(v.team.id, days ?? '', async () => {
+        const [flow, mail] = await Promise.all([teamFlow(v.ctx, input), unreadBacklog(v.ctx, input)]);
+        return (<FlowPanel team={v.team.name} flow={flow} mail={mail} />).toString();
+      }),
+    );
+    const shown = Number(days ?? 30);
     return page(
       c,
       panel,
@@ -225,7 +233,7 @@ export function pageRoutes(deps: AppDeps): Hono {
         <>
           <div class="flow-head">
             <h1>Flow</h1>
-            <FlowDays team={v.team.name} days={flow.days} />
+            <FlowDays team={v.team.name} days={shown} />
           </div>
           {p}
         </>
