@@ -2,7 +2,8 @@
  * The mail side of the flow page: each teammate's unread backlog over the window, at the same
  * points as the task counts (`flow.ts` `pointTimes`). Grouped in the database per recipient and
  * time bucket from covering indexes (`deliveries_team_created` for arrivals, `deliveries_inbox`
- * for reads), so the rows read back stay few however much mail the team sends.
+ * for reads and today's backlog), so the rows read back stay few however much mail the team
+ * sends, and nothing before the window is read.
  */
 import { sql } from 'kysely';
 import { z } from 'zod';
@@ -44,20 +45,19 @@ export async function unreadBacklog(ctx: Ctx, input: unknown = {}): Promise<Unre
   const bucket = (col: 'created_at' | 'read_at') =>
     sql<number>`(${sql.ref(`deliveries.${col}`)} - ${sql.lit(w.from)}) / ${sql.lit(w.stepMs)}`;
   const team = ctx.db.selectFrom('agents as m').select('m.id').where('m.team_id', '=', me.teamId);
-  const [agents, before, arrived, read] = await Promise.all([
+  const [agents, unreadNow, arrived, read] = await Promise.all([
     ctx.db
       .selectFrom('agents')
       .select(['id', 'name'])
       .where('team_id', '=', me.teamId)
       .where('kind', '!=', 'system')
       .execute(),
-    // Unread at the window's start: arrived before it, and not read before it.
+    // Unread now; walked back through the window's arrivals and reads below.
     ctx.db
       .selectFrom('deliveries')
       .select(['recipient_id', (eb) => eb.fn.countAll<number>().as('n')])
       .where('recipient_id', 'in', team)
-      .where((eb) => eb.or([eb('read_at', 'is', null), eb('read_at', '>=', w.from)]))
-      .where('created_at', '<', w.from)
+      .where('read_at', 'is', null)
       .groupBy('recipient_id')
       .execute(),
     ctx.db
@@ -85,10 +85,17 @@ export async function unreadBacklog(ctx: Ctx, input: unknown = {}): Promise<Unre
     }
     d[Math.min(last, k)] = (d[Math.min(last, k)] as number) + n;
   };
-  // A message arriving (or read) in bucket b counts from the point that ends the bucket.
-  for (const r of before) add(r.recipient_id, 0, Number(r.n));
-  for (const r of arrived) add(r.recipient_id, Math.floor(Number(r.b)) + 1, Number(r.n));
-  for (const r of read) add(r.recipient_id, Math.floor(Number(r.b)) + 1, -Number(r.n));
+  // A message arriving (or read) in bucket b counts from the point that ends the bucket; the
+  // backlog at the window's start is today's less what arrived since, plus what was read since.
+  for (const r of unreadNow) add(r.recipient_id, 0, Number(r.n));
+  for (const r of arrived) {
+    add(r.recipient_id, Math.floor(Number(r.b)) + 1, Number(r.n));
+    add(r.recipient_id, 0, -Number(r.n));
+  }
+  for (const r of read) {
+    add(r.recipient_id, Math.floor(Number(r.b)) + 1, -Number(r.n));
+    add(r.recipient_id, 0, Number(r.n));
+  }
   const out: UnreadSeries[] = [];
   for (const a of agents.sort((x, y) => (x.name < y.name ? -1 : 1))) {
     const d = delta.get(a.id);
