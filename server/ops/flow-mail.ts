@@ -13,7 +13,7 @@ import { iso } from './model.js';
 import { parseInput } from './schemas.js';
 
 export const UnreadBacklog = z.strictObject({
-  days: z.coerce.number().int().min(1).max(90).default(30).describe('whole UTC days to cover, today included (1-90)'),
+  days: z.number().int().min(1).max(90).default(30).describe('whole UTC days to cover, today included (1-90)'),
 });
 export type UnreadBacklog = z.infer<typeof UnreadBacklog>;
 

@@ -4,11 +4,12 @@
  * time, and per teammate what it held and when. The board's flow page draws them
  * (web/components/flow.tsx); the unread backlog is in `flow-mail.ts`.
  *
- * One bounded read: the window's state-changing events (`task_events_team`, an id range, since
- * ids start with their time), then the tasks they touched and the current counts. Every event
- * type moves a task between known states (a delegation takes back a claim only while the task
- * is in progress, never in review), so the counts at the window's start are the current counts
- * less the window's moves, without reading older history.
+ * Every read is bounded by the window and has an index behind it (migration 0010); nothing
+ * before the window is read. The state moves are counted per time bucket in the database, and
+ * since every event type moves a task between known states (a delegation takes back a claim
+ * only while the task is in progress, never in review), the counts at the window's start are
+ * today's counts less the window's moves. Done per day and cycle times come from the tasks'
+ * completion times and each one's first claim; the timelines are in `flow-timeline.ts`.
  */
 import { PostgresAdapter, sql } from 'kysely';
 import { z } from 'zod';
@@ -27,7 +28,7 @@ const MAX_CYCLE_TASKS = 200;
 export type { AgentFlow, FlowSpan, FlowWindow, SpanKind } from './flow-timeline.js';
 
 export const TeamFlow = z.strictObject({
-  days: z.coerce.number().int().min(1).max(90).default(30).describe('whole UTC days to cover, today included (1-90)'),
+  days: z.number().int().min(1).max(90).default(30).describe('whole UTC days to cover, today included (1-90)'),
 });
 export type TeamFlow = z.infer<typeof TeamFlow>;
 

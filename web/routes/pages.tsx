@@ -217,10 +217,10 @@ export function pageRoutes(deps: AppDeps): Hono {
   app.get('/t/:team/flow', async (c) => {
     const v = await teamViewer(deps, c, c.req.param('team'));
     // The operations validate days (1-90); absent, they take 30.
-    const days = c.req.query('days');
+    const days = queryNumber(c.req.query('days'));
     const input = days === undefined ? {} : { days };
     const panel = raw(
-      await flows.get(v.team.id, days ?? '', async () => {
+      await flows.get(v.team.id, String(days ?? ''), async () => {
         const [flow, mail] = await Promise.all([teamFlow(v.ctx, input), unreadBacklog(v.ctx, input)]);
         return (<FlowPanel team={v.team.name} flow={flow} mail={mail} />).toString();
       }),
