@@ -28,6 +28,7 @@ const DIALECT_NEUTRAL = [
   'test/mcp/tool-tokens.test.ts',
   'test/mcp/claude-flow-schema.test.ts',
   'test/web/browser.test.ts',
+  'test/web/flow-browser.test.ts',
 ];
 
 const ALL = ['test/**/*.test.ts', 'test/**/*.test.tsx'];

@@ -5,7 +5,10 @@
  * `app.request()` (routing, identity, queries, JSX rendering; no socket) many times and timed
  * to the last byte of the body. Prints a table of p50/p99 per page, writes
  * bench/results/board.json, and hands rows to `bench/run.ts` when it runs us.
- * Target: p99 under 100 ms for every page. Run alone: `npx tsx bench/board.bench.ts`.
+ * Target: p99 under 100 ms for every page, 50 ms for the flow page. The flow page is measured
+ * twice: as most requests find it (the panel rendered once and shared until the team changes)
+ * and recomputed on every request (a change announced before each one, untimed).
+ * Run alone: `npx tsx bench/board.bench.ts`.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -29,6 +32,7 @@ const AGENTS = 50;
 const RUNS = Number(process.env.BENCH_BOARD_RUNS ?? 60);
 const WARMUP = 5;
 const TARGET_P99_MS = 100;
+const FLOW_TARGET_P99_MS = 50;
 const LABELS = ['api', 'web', 'db', 'ops', 'docs', 'security', 'mail', 'cli'];
 const ORIGIN = 'http://127.0.0.1:7800';
 
@@ -170,7 +174,11 @@ async function main(): Promise<void> {
   };
   await get('/t/default', false); // joins the human
 
-  const pages: { name: string; path: string; htmx: boolean }[] = [
+  const team = await opened.db.selectFrom('teams').select('id').where('name', '=', 'default').executeTakeFirstOrThrow();
+  // Any task change drops the shared flow panel, so the next request recomputes it.
+  const change = () =>
+    deps.bus.emit({ type: 'task.changed', teamId: team.id, taskId: 'bench', event: 'bench', actorId: null });
+  const pages: { name: string; path: string; htmx: boolean; target?: number; before?: () => void }[] = [
     { name: 'teams overview', path: '/', htmx: false },
     { name: 'board', path: '/t/default', htmx: false },
     { name: 'board panel (live refresh)', path: '/t/default', htmx: true },
@@ -183,6 +191,21 @@ async function main(): Promise<void> {
     { name: 'threads', path: '/t/default/threads', htmx: false },
     { name: 'thread view', path: `/t/default/threads/${threadId}`, htmx: false },
     { name: 'review queue', path: '/t/default/reviews', htmx: false },
+    { name: 'flow (30 days), shared panel', path: '/t/default/flow', htmx: false, target: FLOW_TARGET_P99_MS },
+    {
+      name: 'flow (30 days), recomputed',
+      path: '/t/default/flow',
+      htmx: false,
+      target: FLOW_TARGET_P99_MS,
+      before: change,
+    },
+    {
+      name: 'flow panel, recomputed',
+      path: '/t/default/flow',
+      htmx: true,
+      target: FLOW_TARGET_P99_MS,
+      before: change,
+    },
   ];
 
   const results: {
@@ -194,18 +217,30 @@ async function main(): Promise<void> {
     max: number;
     n: number;
     kb: number;
+    target: number;
   }[] = [];
   for (const p of pages) {
     let bytes = 0;
-    for (let i = 0; i < WARMUP; i++) bytes = await get(p.path, p.htmx);
+    for (let i = 0; i < WARMUP; i++) {
+      p.before?.();
+      bytes = await get(p.path, p.htmx);
+    }
     const samples: number[] = [];
     for (let i = 0; i < RUNS; i++) {
+      p.before?.();
       const s = performance.now();
       await get(p.path, p.htmx);
       samples.push(performance.now() - s);
     }
     const sum = summarize(samples);
-    results.push({ page: p.name, path: p.path, fragment: p.htmx, ...sum, kb: Math.round(bytes / 102.4) / 10 });
+    results.push({
+      page: p.name,
+      path: p.path,
+      fragment: p.htmx,
+      ...sum,
+      kb: Math.round(bytes / 102.4) / 10,
+      target: p.target ?? TARGET_P99_MS,
+    });
   }
 
   const round = (x: number) => Math.round(x * 100) / 100;
@@ -249,8 +284,8 @@ async function main(): Promise<void> {
       name: `${r.page}, ${TASKS} tasks / ${AGENTS} agents`,
       values: { p50: round(r.p50), p99: round(r.p99), max: round(r.max), kb: r.kb },
       unit: 'ms',
-      target: `p99 < ${TARGET_P99_MS} ms`,
-      ok: r.p99 < TARGET_P99_MS,
+      target: `p99 < ${r.target} ms`,
+      ok: r.p99 < r.target,
     }));
     writeFileSync(process.env.BENCH_RESULT, JSON.stringify(rows));
   }

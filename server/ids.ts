@@ -1,6 +1,6 @@
 /** Sortable ids: ULIDs (Crockford base32, 26 chars), monotonic within one process. */
 import { getRandomValues } from 'node:crypto';
-import { monotonicFactory } from 'ulidx';
+import { encodeTime, monotonicFactory } from 'ulidx';
 
 /**
  * Cryptographic random numbers in [0, 1), drawn from a refilled buffer: ulidx's default asks
@@ -23,4 +23,13 @@ const ulid = monotonicFactory(bufferedRandom());
 /** A new ULID; `now` (ms) sets its time part so ids sort with the injected clock. */
 export function newId(now?: number): string {
   return ulid(now);
+}
+
+/**
+ * The smallest id `newId` can return at or after `ms`: a lower bound for an indexed range
+ * over an id column (`id >= idFloor(from)`). Ids carry their time in the first ten characters,
+ * and a monotonic id is never earlier than its clock, so no row made at or after `ms` sorts below.
+ */
+export function idFloor(ms: number): string {
+  return `${encodeTime(Math.max(0, Math.floor(ms)), 10)}0000000000000000`;
 }

@@ -19,7 +19,7 @@ export const HTMX_CONFIG = JSON.stringify({
   ],
 });
 
-export type NavKey = 'board' | 'agents' | 'threads' | 'reviews' | 'task' | null;
+export type NavKey = 'board' | 'agents' | 'threads' | 'reviews' | 'flow' | 'task' | null;
 
 export interface LayoutProps {
   title: string;
@@ -67,6 +67,7 @@ export const Layout: FC<LayoutProps> = (p) => {
               {link('agents', '/agents', 'Agents')}
               {link('threads', '/threads', 'Threads')}
               {link('reviews', '/reviews', 'Reviews')}
+              {link('flow', '/flow', 'Flow')}
             </nav>
           )}
           <div class="me">

@@ -1,9 +1,11 @@
 /** The task page: details, dependencies, hand-off notes, reviews, the thread and the timeline. */
 import type { FC } from 'hono/jsx';
 import type { TaskEvent, TaskSummary } from '../../server/ops/model.js';
+import { taskPhases } from '../../server/ops/task-phases.js';
 import type { TaskDetail } from '../../server/ops/tasks.js';
 import { planText } from '../../server/text-format.js';
 import { Ago, Badge, duration, Labels, Markdown, teamUrl } from './common.js';
+import { TaskLife } from './flow.js';
 import { ReviewView } from './reviews.js';
 import { MessageView } from './threads.js';
 
@@ -182,6 +184,8 @@ export const TaskPanel: FC<{ team: string; d: TaskDetail; now: number; csrf: str
           <MessageView m={m} now={now} />
         ))}
       </section>
+
+      <TaskLife phases={taskPhases(d.events, now)} now={now} />
 
       <section class="timeline">
         <h2>Timeline</h2>

@@ -12,18 +12,23 @@
  * | GET /t/:team/agents | roster | teamRoster |
  * | GET /t/:team/threads, /threads/:id | threads, one thread | listTeamThreads, readThread |
  * | GET /t/:team/reviews | review queue | reviewQueue |
+ * | GET /t/:team/flow?days= | flow charts | teamFlow, unreadBacklog |
  */
 import { Hono } from 'hono';
+import { raw } from 'hono/html';
 import type { Child } from 'hono/jsx';
 import type { AppDeps } from '../../server/deps.js';
 import { baseCtx, ctxFor } from '../../server/identity.js';
 import { reviewQueue, teamMembers, teamRoster, teamsOverview } from '../../server/ops/board.js';
 import { boardColumns } from '../../server/ops/board-columns.js';
 import { listTeamThreads } from '../../server/ops/board-threads.js';
+import { teamFlow } from '../../server/ops/flow.js';
+import { unreadBacklog } from '../../server/ops/flow-mail.js';
 import { readThread } from '../../server/ops/messages.js';
 import { getTask } from '../../server/ops/tasks.js';
 import { RosterPanel } from '../components/agents.js';
 import { BoardFilters, Columns, CreateTaskForm } from '../components/board.js';
+import { FlowDays, FlowPanel } from '../components/flow.js';
 import type { NavKey } from '../components/layout.js';
 import { TeamsPanel } from '../components/overview.js';
 import { ReviewQueue } from '../components/reviews.js';
@@ -31,6 +36,7 @@ import { TaskPanel } from '../components/task.js';
 import { TaskActions } from '../components/task-actions.js';
 import { ReplyForm, SendForm, ThreadPanel, ThreadsPanel } from '../components/threads.js';
 import { wantsFragment } from '../errors.js';
+import { flowCache } from '../flow-cache.js';
 import { boardFilterInput, queryNumber } from '../forms.js';
 import { liveStream } from '../live.js';
 import { type PageOptions, page } from '../page.js';
@@ -201,6 +207,34 @@ export function pageRoutes(deps: AppDeps): Hono {
       inTeam(v, `${v.team.name} reviews`, 'reviews', (p) => (
         <>
           <h1>Review queue</h1>
+          {p}
+        </>
+      )),
+    );
+  });
+
+  const flows = flowCache(deps.bus, now);
+  app.get('/t/:team/flow', async (c) => {
+    const v = await teamViewer(deps, c, c.req.param('team'));
+    // The operations validate days (1-90); absent, they take 30.
+    const days = queryNumber(c.req.query('days'));
+    const input = days === undefined ? {} : { days };
+    const panel = raw(
+      await flows.get(v.team.id, String(days ?? ''), async () => {
+        const [flow, mail] = await Promise.all([teamFlow(v.ctx, input), unreadBacklog(v.ctx, input)]);
+        return (<FlowPanel team={v.team.name} flow={flow} mail={mail} />).toString();
+      }),
+    );
+    const shown = Number(days ?? 30);
+    return page(
+      c,
+      panel,
+      inTeam(v, `${v.team.name} flow`, 'flow', (p) => (
+        <>
+          <div class="flow-head">
+            <h1>Flow</h1>
+            <FlowDays team={v.team.name} days={shown} />
+          </div>
           {p}
         </>
       )),
