@@ -11,7 +11,6 @@
 import { spawn } from 'node:child_process';
 import { mkdirSync, openSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { StreamableHTTPClientTransport, StreamableHTTPError } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import {
@@ -22,9 +21,7 @@ import {
   type JSONRPCMessage,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
-import { isLoopbackHost, loadConfig } from '../server/config.js';
-
-const BIN = fileURLToPath(new URL('../bin/switchboard.js', import.meta.url));
+import { packagePath } from '../server/package-root.js';
 
 export interface BridgeOptions {
   /** The server's base URL, e.g. `http://127.0.0.1:7800`. */
@@ -69,6 +66,8 @@ export async function ensureServer(
   opts: { autoStart?: boolean; startTimeoutMs?: number; log?: (line: string) => void } = {},
 ): Promise<void> {
   if (await healthy(base)) return;
+  // Loaded only when no server answers: the bridge starts on every agent launch, and config's schemas cost start-up time.
+  const { isLoopbackHost, loadConfig } = await import('../server/config.js');
   const u = new URL(base);
   const host = u.hostname.replace(/^\[|\]$/g, '');
   if (opts.autoStart === false || !isLoopbackHost(host)) {
@@ -79,7 +78,11 @@ export async function ensureServer(
   const { dataDir } = loadConfig(env);
   mkdirSync(dataDir, { recursive: true });
   const out = openSync(join(dataDir, 'server.log'), 'a');
-  const child = spawn(process.execPath, [BIN, 'serve'], { env, detached: true, stdio: ['ignore', out, out] });
+  const child = spawn(process.execPath, [packagePath('bin', 'switchboard.js'), 'serve'], {
+    env,
+    detached: true,
+    stdio: ['ignore', out, out],
+  });
   child.unref();
   opts.log?.(`started a Switchboard server in the background (pid ${child.pid}, log ${join(dataDir, 'server.log')})`);
   const deadline = Date.now() + (opts.startTimeoutMs ?? 20_000);
