@@ -10,10 +10,16 @@ import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** The newest modification time (ms) of the .ts/.tsx files under `dir`. */
+/** The newest modification time (ms) of the .ts/.tsx files under `dir` (0 when there is none). */
 function newestSource(dir) {
   let newest = 0;
-  for (const e of readdirSync(dir, { withFileTypes: true })) {
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return 0;
+  }
+  for (const e of entries) {
     const path = join(dir, e.name);
     const t = e.isDirectory() ? newestSource(path) : /\.tsx?$/.test(e.name) ? statSync(path).mtimeMs : 0;
     if (t > newest) newest = t;

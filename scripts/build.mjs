@@ -16,14 +16,18 @@
  * than every TypeScript file in server/, mcp/, web/ and cli/, so a half-written or stale build
  * is never run.
  */
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { builtinModules } from 'node:module';
-import { dirname, join } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..');
-const OUT = join(ROOT, 'dist');
+const outArg = process.argv.indexOf('--outdir');
+/** dist/ of the package, or `--outdir <dir>` (the tests build a package copy elsewhere). */
+const OUT = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(ROOT, 'dist');
+/** Built beside OUT, then swapped in: a CLI starting meanwhile finds the old build or none. */
+const TMP = `${OUT}.building-${process.pid}`;
 
 /** Packages bundled into the CLI, with whatever they import that is not a dependency of ours. */
 const BUNDLED_IN_CLI = new Set(['commander', 'zod', '@modelcontextprotocol/sdk']);
@@ -59,7 +63,7 @@ const cliExternals = {
 
 const common = {
   absWorkingDir: ROOT,
-  outdir: OUT,
+  outdir: TMP,
   bundle: true,
   format: 'esm',
   platform: 'node',
@@ -71,7 +75,8 @@ const common = {
 };
 
 const started = Date.now();
-rmSync(OUT, { recursive: true, force: true });
+rmSync(TMP, { recursive: true, force: true });
+process.on('exit', () => rmSync(TMP, { recursive: true, force: true }));
 const [server, cli] = await Promise.all([
   build({ ...common, entryPoints: { main: 'server/main.ts' }, packages: 'external' }),
   build({
@@ -86,6 +91,11 @@ const [server, cli] = await Promise.all([
     },
   }),
 ]);
-const files = [server, cli].flatMap((r) => Object.keys(r.metafile.outputs)).filter((f) => f.endsWith('.js'));
-writeFileSync(join(OUT, 'build.json'), `${JSON.stringify({ builtAt: new Date().toISOString(), files }, null, 2)}\n`);
+const files = [server, cli]
+  .flatMap((r) => Object.keys(r.metafile.outputs))
+  .filter((f) => f.endsWith('.js'))
+  .map((f) => relative(TMP, join(ROOT, f)));
+writeFileSync(join(TMP, 'build.json'), `${JSON.stringify({ builtAt: new Date().toISOString(), files }, null, 2)}\n`);
+rmSync(OUT, { recursive: true, force: true });
+renameSync(TMP, OUT);
 if (!process.argv.includes('--quiet')) console.log(`built dist/ (${files.length} files) in ${Date.now() - started} ms`);
