@@ -8,9 +8,9 @@
  * - `dist/main.js`: the server, one ESM file; every package stays an import from node_modules,
  *   so the server runs the same package code as from the sources.
  * - `dist/cli.js` + `dist/cli/`: the CLI, split so each command group stays a chunk loaded only
- *   when its command runs (cli/index.ts). The packages a hook or the stdio bridge loads at
- *   start (commander, zod, the MCP SDK and what they import) are bundled in: one file parses
- *   faster than hundreds, and unused schemas are dropped. `switchboard serve` runs dist/main.js.
+ *   when its command runs (cli/index.ts). commander (which every command loads) and zod (the
+ *   local commands' schemas) are bundled in: one file loads faster than dozens. `switchboard
+ *   serve` runs dist/main.js.
  *
  * `dist/build.json` is written last; the launcher runs dist/ only when that stamp is newer
  * than every TypeScript file in server/, mcp/, web/ and cli/, so a half-written or stale build
@@ -30,7 +30,7 @@ const OUT = outArg > 0 ? resolve(process.argv[outArg + 1]) : join(ROOT, 'dist');
 const TMP = `${OUT}.building-${process.pid}`;
 
 /** Packages bundled into the CLI, with whatever they import that is not a dependency of ours. */
-const BUNDLED_IN_CLI = new Set(['commander', 'zod', '@modelcontextprotocol/sdk']);
+const BUNDLED_IN_CLI = new Set(['commander', 'zod']);
 const OWN_DEPENDENCIES = new Set(
   Object.keys(JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).dependencies),
 );
