@@ -10,6 +10,7 @@
  * Target: every compiled case ≤ 3× `node -e 0`.
  */
 import { spawn, spawnSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { apiClient, type BenchRow, fmt, freePort, now, report, startServerProcess } from './lib.js';
@@ -85,6 +86,23 @@ function timeBridge(url: string): Promise<number> {
   });
 }
 
+/** The newest modification time (ms) of the .ts/.tsx files under `dir`, as the launcher checks it. */
+function newestSource(dir: string): number {
+  let newest = 0;
+  for (const e of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, e.name);
+    const t = e.isDirectory() ? newestSource(path) : /\.tsx?$/.test(e.name) ? statSync(path).mtimeMs : 0;
+    newest = Math.max(newest, t);
+  }
+  return newest;
+}
+
+/** True while dist/ is newer than the sources, i.e. the launcher runs the build, not tsx. */
+const distIsFresh = () =>
+  ['server', 'mcp', 'web', 'cli'].every(
+    (d) => newestSource(join(ROOT, d)) <= statSync(join(ROOT, 'dist', 'build.json')).mtimeMs,
+  );
+
 const build = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--quiet'], { stdio: 'inherit' });
 if (build.status !== 0) throw new Error('npm run build failed');
 
@@ -139,6 +157,7 @@ try {
     for (const [k, c] of cases.entries()) samples[k]?.push(await c.run());
   }
   api.close();
+  if (!distIsFresh()) throw new Error('a source file changed during the bench, so the launcher ran tsx: run it again');
 
   const median = (s: number[]) => [...s].sort((a, b) => a - b)[Math.floor(s.length / 2)] as number;
   const base = median(samples[0] as number[]);

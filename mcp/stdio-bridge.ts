@@ -380,13 +380,14 @@ export async function runStdioBridge(
     stream?.destroy();
     sessionId = undefined;
     lastEventId = undefined;
-    const result = new Promise<Message>((resolve) => {
-      onReinit = resolve;
-    });
+    let r: Message | null = null;
+    onReinit = (m) => {
+      r = m;
+    };
     await post({ ...initialize, id: REINIT_ID }, true);
-    const r = await result;
     onReinit = null;
-    if (r.error) throw new Error(`the server refused to initialize: ${JSON.stringify(r.error)}`);
+    const answer = r as Message | null;
+    if (!answer || answer.error) throw new Error(`the server refused to initialize: ${JSON.stringify(answer?.error)}`);
     await post({ jsonrpc: '2.0', method: 'notifications/initialized' });
     void listen();
     log('reconnected with a new session');
@@ -436,8 +437,9 @@ export async function runStdioBridge(
     resolveClosed();
   }
 
-  // One JSON-RPC message per line (MCP "stdio" transport); the client's messages are relayed in order.
-  let queue = Promise.resolve();
+  // One JSON-RPC message per line (MCP "stdio" transport). Messages go on concurrently (a long
+  // call must not hold up the next), except that nothing overtakes the client's initialize.
+  let initialized: Promise<void> = Promise.resolve();
   const lines = createInterface({ input: stdin, crlfDelay: Number.POSITIVE_INFINITY });
   lines.on('line', (line) => {
     if (line.trim() === '') return;
@@ -449,10 +451,13 @@ export async function runStdioBridge(
       return;
     }
     if (m.method && m.id !== undefined) answered.delete(m.id);
-    queue = queue.then(() => toServer(m));
+    const sent = initialized
+      .then(() => toServer(m))
+      .catch((err) => log(`relaying ${m.method ?? 'a response'} failed: ${(err as Error).message}`));
+    if (m.method === 'initialize') initialized = sent;
   });
   lines.on('close', () => {
-    void queue.then(close);
+    void initialized.then(close);
   });
   return { closed, close };
 }
