@@ -19,6 +19,7 @@ const SQLITE_ONLY = ['test/security/crash.test.ts', 'test/security/startup.test.
  */
 const DIALECT_NEUTRAL = [
   'test/architecture.test.ts',
+  'test/cli/build.test.ts',
   'test/cli/messages.test.ts',
   'test/cli/tasks.test.ts',
   'test/delivery/hooks.test.ts',

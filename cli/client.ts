@@ -4,6 +4,7 @@
  * (`SWITCHBOARD_AGENT` / `SWITCHBOARD_TEAM`), sent as `X-Switchboard-Agent` /
  * `X-Switchboard-Team`. Failures print the API's error envelope and exit with a code per error.
  */
+import { request as httpRequest } from 'node:http';
 import { type Command, InvalidArgumentError, Option } from 'commander';
 
 export const DEFAULT_URL = 'http://127.0.0.1:7800';
@@ -76,36 +77,32 @@ export function createClient(opts: ApiOptions, env: NodeJS.ProcessEnv = process.
 
   async function call<T>(method: string, path: string, body?: unknown): Promise<T> {
     const url = `${baseUrl}/api/v1${path}`;
-    let res: Response;
+    let res: { status: number; text: string };
     try {
-      res = await fetch(url, {
+      res = await exchange(
         method,
-        headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-        ...(body !== undefined && { body: JSON.stringify(body) }),
-      });
+        new URL(url),
+        body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
+        body === undefined ? undefined : JSON.stringify(body),
+      );
     } catch (err) {
-      const cause = (err as { cause?: { code?: string; message?: string } }).cause;
-      const why = cause?.code ?? cause?.message ?? (err as Error).message;
+      const why = (err as { code?: string }).code ?? (err as Error).message;
       throw new ApiError(
         'unreachable',
         `cannot reach Switchboard at ${baseUrl} (${why}): is the server running? Start it with "switchboard serve", or set --url / SWITCHBOARD_URL`,
         0,
       );
     }
-    const text = await res.text();
+    const { status, text } = res;
     let parsed: unknown;
     try {
       parsed = text === '' ? {} : JSON.parse(text);
     } catch {
-      throw new ApiError(
-        'internal',
-        `${method} ${url}: HTTP ${res.status}, not JSON: ${text.slice(0, 200)}`,
-        res.status,
-      );
+      throw new ApiError('internal', `${method} ${url}: HTTP ${status}, not JSON: ${text.slice(0, 200)}`, status);
     }
-    if (!res.ok) {
+    if (status < 200 || status > 299) {
       const e = (parsed as { error?: { code?: string; message?: string; details?: Record<string, unknown> } }).error;
-      throw new ApiError(e?.code ?? 'internal', e?.message ?? `HTTP ${res.status}`, res.status, e?.details ?? {});
+      throw new ApiError(e?.code ?? 'internal', e?.message ?? `HTTP ${status}`, status, e?.details ?? {});
     }
     return parsed as T;
   }
@@ -116,6 +113,31 @@ export function createClient(opts: ApiOptions, env: NodeJS.ProcessEnv = process.
     post: (path, body) => call('POST', path, body ?? {}),
     patch: (path, body) => call('PATCH', path, body ?? {}),
   };
+}
+
+/**
+ * One HTTP request with node:http(s), resolving to the status and body text. Not `fetch`: its
+ * first call loads undici, which costs a hook (one request per prompt) about a third of its
+ * start-up. Rejects on a network error (`code` such as ECONNREFUSED).
+ */
+async function exchange(
+  method: string,
+  url: URL,
+  headers: Record<string, string>,
+  body?: string,
+): Promise<{ status: number; text: string }> {
+  const request = url.protocol === 'https:' ? (await import('node:https')).request : httpRequest;
+  const sent = body === undefined ? headers : { ...headers, 'content-length': String(Buffer.byteLength(body)) };
+  return new Promise((resolve, reject) => {
+    const req = request(url, { method, headers: sent }, (res) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }));
+      res.on('error', reject);
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 function queryString(query: Query | undefined): string {

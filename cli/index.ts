@@ -4,9 +4,12 @@
  * commands that must work without one (serve, token, backup, migrate), which open the database.
  *
  * Only the group of the command being run is loaded (hooks run on every prompt, and loading
- * the server's modules for them would cost most of their start-up); help loads every group.
+ * the server's modules for them would cost most of their start-up); `--version` loads none and
+ * help loads every group, whose modules defer their heavy imports (drivers, the MCP SDK) to
+ * their actions.
  */
 import { Command } from 'commander';
+import { packageVersion } from '../server/package-root.js';
 
 type Register = (program: Command) => void;
 
@@ -37,11 +40,16 @@ const GROUPS: { commands: string[]; load: () => Promise<Register> }[] = [
 const program = new Command()
   .name('switchboard')
   .description('Coordination server for AI coding agents: teams, messages, tasks and reviews.')
-  .version('0.1.0')
+  .version(packageVersion())
   .showHelpAfterError();
 
 const first = process.argv.slice(2).find((a) => !a.startsWith('-'));
 const only = GROUPS.find((g) => first !== undefined && g.commands.includes(first));
-for (const g of only ? [only] : GROUPS) (await g.load())(program);
+const flags = process.argv.slice(2);
+const versionOnly =
+  first === undefined &&
+  flags.some((a) => a === '-V' || a === '--version') &&
+  !flags.some((a) => a === '-h' || a === '--help');
+for (const g of only ? [only] : versionOnly ? [] : GROUPS) (await g.load())(program);
 
 await program.parseAsync(process.argv);

@@ -8,11 +8,8 @@ import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { type Command, Option } from 'commander';
-import { createBus } from '../server/bus.js';
-import { openDatabase } from '../server/db/connection.js';
 import type { OpenedDb } from '../server/db/open.js';
-import { openPostgresDatabase } from '../server/db/postgres.js';
-import { type Ctx, createCtx } from '../server/ops/context.js';
+import type { Ctx } from '../server/ops/context.js';
 
 export interface LocalOptions {
   dataDir?: string;
@@ -43,15 +40,22 @@ export async function withLocalDb<T>(
   fn: (ctx: Ctx, opened: OpenedDb) => Promise<T>,
   { create = false } = {},
 ): Promise<T> {
+  // Loaded here, not at the top: `--help` registers these commands and should not load the database drivers.
+  const [{ createBus }, { createCtx }] = await Promise.all([
+    import('../server/bus.js'),
+    import('../server/ops/context.js'),
+  ]);
   const url = process.env.SWITCHBOARD_DATABASE_URL;
   let opened: OpenedDb;
   if (url) {
+    const { openPostgresDatabase } = await import('../server/db/postgres.js');
     opened = await openPostgresDatabase(url, { poolMax: 2 });
   } else {
     const file = dbFileOf(opts);
     if (!create && !existsSync(file)) {
       throw new Error(`no Switchboard database at ${file}; pass --data-dir or set SWITCHBOARD_DATA_DIR`);
     }
+    const { openDatabase } = await import('../server/db/connection.js');
     opened = openDatabase(file);
   }
   try {

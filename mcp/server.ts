@@ -18,6 +18,7 @@ import { type Ctx, createCtx } from '../server/ops/context.js';
 import { unreadCount } from '../server/ops/messages.js';
 import type { Agent } from '../server/ops/model.js';
 import { touchActivity } from '../server/ops/presence.js';
+import { packageVersion } from '../server/package-root.js';
 import { PROMPTS_CAPABILITY, registerPrompts } from './prompts.js';
 import { RESOURCES_CAPABILITY, registerResources } from './resources.js';
 import { type Framing, toolError, toolResult } from './results.js';
@@ -28,7 +29,7 @@ import { TOOL_PROFILES, TOOLS, type ToolProfile, toolsOf } from './tools/index.j
 export type { SessionState } from './session-state.js';
 
 export const SERVER_NAME = 'switchboard';
-export const SERVER_VERSION = '0.1.0';
+export const SERVER_VERSION = packageVersion();
 
 export const INSTRUCTIONS = `Switchboard coordinates you with other agents on a team.
 - Identity: you are bound to one teammate name per session (teammate_join if not yet named).

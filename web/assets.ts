@@ -1,12 +1,14 @@
 /**
  * Static files of the board, served from the process (no CDN: the machines reach only package
- * registries): htmx and its SSE extension straight from `node_modules`, the board's CSS and
- * script from `web/static/`. Read once, served with an ETag and a short cache lifetime.
+ * registries): htmx and its SSE extension straight from `node_modules` (resolved as packages),
+ * the board's CSS and script from `web/static/` (found from the package root, so the compiled
+ * build in dist/ finds them too). Read once, served with an ETag and a short cache lifetime.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { Hono } from 'hono';
+import { packagePath } from '../server/package-root.js';
 
 const require = createRequire(import.meta.url);
 
@@ -19,8 +21,8 @@ interface Asset {
 const SOURCES: Record<string, { path: () => string; type: string }> = {
   'htmx.min.js': { path: () => require.resolve('htmx.org/dist/htmx.min.js'), type: 'text/javascript' },
   'sse.js': { path: () => require.resolve('htmx-ext-sse/dist/sse.min.js'), type: 'text/javascript' },
-  'board.js': { path: () => new URL('./static/board.js', import.meta.url).pathname, type: 'text/javascript' },
-  'board.css': { path: () => new URL('./static/board.css', import.meta.url).pathname, type: 'text/css' },
+  'board.js': { path: () => packagePath('web', 'static', 'board.js'), type: 'text/javascript' },
+  'board.css': { path: () => packagePath('web', 'static', 'board.css'), type: 'text/css' },
 };
 
 /** `/static/:file` for the files above; anything else is 404. */

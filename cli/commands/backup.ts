@@ -6,9 +6,8 @@
  */
 import { mkdirSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import BetterSqlite3 from 'better-sqlite3';
+import type BetterSqlite3 from 'better-sqlite3';
 import type { Command } from 'commander';
-import { applyRetention } from '../../server/ops/retention.js';
 import { dbFileOf, localAction, withLocalDb, withLocalOptions } from '../local.js';
 
 const stamp = (d: Date) => d.toISOString().replace(/[-:]/g, '').replace('T', '-').slice(0, 15);
@@ -29,6 +28,8 @@ export function registerBackupCommands(program: Command): void {
       const source = dbFileOf(o);
       const target = resolve(file ?? join(dirname(source), 'backups', `switchboard-${stamp(new Date())}.db`));
       mkdirSync(dirname(target), { recursive: true });
+      // Loaded in the action so that `--help` does not load the native module.
+      const { default: BetterSqlite3 } = await import('better-sqlite3');
       let db: BetterSqlite3.Database;
       try {
         db = new BetterSqlite3(source, { readonly: true, fileMustExist: true });
@@ -67,6 +68,7 @@ export function registerBackupCommands(program: Command): void {
       if (!Number.isInteger(days) || days < 1) {
         throw Object.assign(new Error('give --days N (a whole number of days, at least 1)'), { code: 'invalid' });
       }
+      const { applyRetention } = await import('../../server/ops/retention.js');
       const r = await withLocalDb(o, (ctx) =>
         applyRetention(ctx, { olderThanDays: days, mode: o.mode, dryRun: o.dryRun === true }),
       );

@@ -4,7 +4,6 @@
  * none is running, and acts as the teammate given by --agent/--team or --token.
  */
 import { type Command, Option } from 'commander';
-import { runStdioBridge } from '../../mcp/stdio-bridge.js';
 import { DEFAULT_URL } from '../client.js';
 
 export function registerMcp(program: Command): void {
@@ -18,6 +17,8 @@ export function registerMcp(program: Command): void {
     .option('--no-start', 'do not start a server when none is running')
     .action(async (o: { url?: string; agent?: string; team?: string; token?: string; start: boolean }) => {
       try {
+        // Loaded in the action so that `--help` does not load the MCP SDK.
+        const { runStdioBridge } = await import('../../mcp/stdio-bridge.js');
         const bridge = await runStdioBridge({
           url: o.url ?? DEFAULT_URL,
           ...(o.agent && { agent: o.agent }),

@@ -7,9 +7,6 @@
  * answer, 1 anything else (refused login, missing database, a schema newer than this code).
  */
 import { type Command, Option } from 'commander';
-import { migrateDb } from '../../server/db/open.js';
-import { isUnreachable } from '../../server/db/postgres.js';
-import { explainDatabaseError } from '../../server/lifecycle.js';
 import { dbFileOf } from '../local.js';
 
 export function registerMigrateCommand(program: Command): void {
@@ -24,6 +21,12 @@ export function registerMigrateCommand(program: Command): void {
       // The URL comes only from the environment, as for the server: a password on a command line shows in `ps`.
       const databaseUrl = process.env.SWITCHBOARD_DATABASE_URL || null;
       const dbFile = dbFileOf(opts);
+      // Loaded in the action so that `--help` does not load the database drivers.
+      const [{ migrateDb }, { isUnreachable }, { explainDatabaseError }] = await Promise.all([
+        import('../../server/db/open.js'),
+        import('../../server/db/postgres.js'),
+        import('../../server/lifecycle.js'),
+      ]);
       try {
         const r = await migrateDb({ databaseUrl, dbFile, busyTimeoutMs: 5000 });
         const text = r.applied.length

@@ -4,8 +4,11 @@
  * A token is printed once, when created; only its SHA-256 hash is stored.
  */
 import type { Command } from 'commander';
-import { listTokens, mintToken, revokeToken, type TokenInfo } from '../../server/ops/tokens.js';
+import type { TokenInfo } from '../../server/ops/tokens.js';
 import { localAction, withLocalDb, withLocalOptions } from '../local.js';
+
+/** The token operations, loaded when a command runs (`--help` registers these commands too). */
+const ops = () => import('../../server/ops/tokens.js');
 
 const infoLine = (t: TokenInfo) =>
   `${t.id}  ${t.scope.padEnd(5)}  ${t.agent ?? '-'}${t.label ? ` (${t.label})` : ''}  created ${t.createdAt}${t.lastUsedAt ? `, used ${t.lastUsedAt}` : ''}${t.revokedAt ? `, REVOKED ${t.revokedAt}` : ''}`;
@@ -23,6 +26,7 @@ export function registerTokenCommands(program: Command): void {
       .option('--label <text>', 'a note to recognise the token by'),
   ).action(
     localAction(async (o, agent: string) => {
+      const { mintToken } = await ops();
       const r = await withLocalDb(
         o,
         (ctx) =>
@@ -53,6 +57,7 @@ export function registerTokenCommands(program: Command): void {
       .option('--team <name>', 'team (default "default")', 'default'),
   ).action(
     localAction(async (o) => {
+      const { listTokens } = await ops();
       const tokens = await withLocalDb(o, (ctx) => listTokens(ctx, { team: o.team }));
       return { json: { tokens }, text: tokens.length ? tokens.map(infoLine).join('\n') : 'No tokens.' };
     }),
@@ -62,6 +67,7 @@ export function registerTokenCommands(program: Command): void {
     token.command('revoke').description('revoke a token by id; it stops working at once').argument('<id>', 'token id'),
   ).action(
     localAction(async (o, id: string) => {
+      const { revokeToken } = await ops();
       const r = await withLocalDb(o, (ctx) => revokeToken(ctx, { id }));
       return { json: r, text: `Revoked token ${r.revoked}.` };
     }),

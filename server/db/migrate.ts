@@ -5,14 +5,13 @@
  * set in PostgreSQL's dialect (same names), applied by `migrate-postgres.ts`.
  */
 import { readdirSync, readFileSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type BetterSqlite3 from 'better-sqlite3';
+import { packagePath } from '../package-root.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
-/** The folder holding `dialect`'s migrations. */
-export const migrationsDir = (dialect: Dialect): string =>
-  fileURLToPath(new URL(`../../migrations/${dialect}/`, import.meta.url));
+/** The folder holding `dialect`'s migrations (absolute; the same from the sources and from dist/). */
+export const migrationsDir = (dialect: Dialect): string => packagePath('migrations', dialect);
 
 export const MIGRATIONS_DIR = migrationsDir('sqlite');
 

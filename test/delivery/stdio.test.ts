@@ -1,5 +1,5 @@
 import { rmSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -86,7 +86,59 @@ describe('stdio bridge (switchboard mcp)', () => {
     await bob.client.close();
     await alice.close();
   });
+
+  it('resumes the push stream after a dropped connection: a push sent meanwhile arrives once', async () => {
+    const proxy = await cuttableProxy(Number(new URL(server.url).port));
+    const bob = await stdioAgent(['--url', proxy.url, '--agent', 'bob', '--no-start']);
+    const alice = await connectAgent(server, { agent: 'alice' });
+    const pushes = () => bob.notes.filter((n) => n.method === CHANNEL_METHOD).map((n) => String(n.params?.content));
+    try {
+      await until(() => [...server.sb.mcp.sessions.values()].some((s) => s.state.actor?.name === 'bob' && s.hadStream));
+      await alice.call('teammate_send_message', { to: 'bob', message: 'before the drop' });
+      await until(() => pushes().some((c) => c.includes('before the drop')));
+
+      proxy.cut();
+      await alice.call('teammate_send_message', { to: 'bob', message: 'during the drop' });
+      await until(() => pushes().some((c) => c.includes('during the drop')));
+      await alice.call('teammate_send_message', { to: 'bob', message: 'after the drop' });
+      await until(() => pushes().some((c) => c.includes('after the drop')));
+      expect(pushes().map((c) => /before|during|after/.exec(c)?.[0])).toEqual(['before', 'during', 'after']);
+      // The same session carried on: the bridge resumed its stream instead of opening a new one.
+      expect(bob.stderr()).not.toContain('new session');
+      expect((await bob.call('teammate_whoami')).data.name).toBe('bob');
+    } finally {
+      await bob.client.close();
+      await alice.close();
+      await proxy.close();
+    }
+  });
 });
+
+/** A TCP proxy to `port` whose connections the test can cut, as a network drop would. */
+async function cuttableProxy(port: number) {
+  const sockets = new Set<Socket>();
+  const proxy = createServer((client) => {
+    const upstream = connect(port, '127.0.0.1');
+    for (const s of [client, upstream]) {
+      sockets.add(s);
+      s.on('error', () => {});
+      s.on('close', () => {
+        sockets.delete(s);
+        client.destroy();
+        upstream.destroy();
+      });
+    }
+    client.pipe(upstream).pipe(client);
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
+  return {
+    url: `http://127.0.0.1:${(proxy.address() as { port: number }).port}`,
+    cut: () => {
+      for (const s of sockets) s.destroy();
+    },
+    close: () => new Promise<void>((resolve) => proxy.close(() => resolve())),
+  };
+}
 
 async function freePort(): Promise<number> {
   return new Promise((resolve) => {
