@@ -18,7 +18,9 @@ export type BusEvent =
     }
   | { type: 'task.changed'; teamId: string; taskId: string; event: string; actorId: string | null }
   | { type: 'review.changed'; teamId: string; reviewId: string; taskId: string }
-  | { type: 'agent.changed'; teamId: string; agentId: string };
+  | { type: 'agent.changed'; teamId: string; agentId: string }
+  /** File reservations of these holders changed (some tied to these tasks). */
+  | { type: 'reservation.changed'; teamId: string; agentIds: string[]; taskIds: string[] };
 
 export type BusListener = (event: BusEvent) => void;
 

@@ -234,6 +234,19 @@ export function parseGlob(raw: string): Glob {
   return { text, alternatives, matches: (path) => matcher(path) };
 }
 
+const parsedGlobs = new Map<string, Glob>();
+
+/** `parseGlob` of a stored (already valid) glob, kept for reuse: every check reads the team's globs again. */
+export function cachedGlob(text: string): Glob {
+  let g = parsedGlobs.get(text);
+  if (!g) {
+    if (parsedGlobs.size >= 2000) parsedGlobs.clear();
+    g = parseGlob(text);
+    parsedGlobs.set(text, g);
+  }
+  return g;
+}
+
 // ---------------------------------------------------------------------------------------------
 // Overlap: is there a file both globs match? A product of the two patterns, searched depth-first
 // with memoized states, that also builds an example file (the witness) to show in conflicts.

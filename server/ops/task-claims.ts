@@ -9,6 +9,7 @@ import { systemAgent } from './agents.js';
 import { type Ctx, requireActor, withTx } from './context.js';
 import { type Agent, isoOrNull, type Task } from './model.js';
 import { keyHints, parseInput, ShortText, TaskRef, type TaskStatus, TERMINAL_STATUSES } from './schemas.js';
+import { endTaskReservations } from './reservation-ends.js';
 import { blockersOf, describeTasks, loadTask, resolveTaskRow } from './task-read.js';
 import {
   assertOwner,
@@ -200,7 +201,8 @@ export const ReleaseTask = z.strictObject({
 export type ReleaseTask = z.infer<typeof ReleaseTask>;
 
 /**
- * Gives a held task back: status open, no owner (a reservation for the releaser is dropped).
+ * Gives a held task back: status open, no owner (a reservation for the releaser is dropped,
+ * and so are the releaser's file reservations tied to it).
  * The owner, a human or a team admin may release. Tells the creator.
  * Errors: `forbidden` (not the owner), `conflict` (not in progress).
  */
@@ -225,6 +227,7 @@ export async function releaseTask(ctx: Ctx, input: unknown): Promise<Task> {
     );
     if (!next) throw new DomainError('conflict', `${ref(row)} changed while releasing; try again`);
     await recordEvent(tx, next, 'released', { note: p.note ?? null, previousOwner: await nameOf(tx, prevOwner) });
+    await endTaskReservations(tx, next, prevOwner);
     await notifyTask(tx, next, `${me.name} released ${ref(next)}; it is open again.${p.note ? `\n\n${p.note}` : ''}`, [
       next.creator_id,
       prevOwner,
@@ -235,7 +238,8 @@ export async function releaseTask(ctx: Ctx, input: unknown): Promise<Task> {
 
 /**
  * Returns every in-progress task whose lease ran out to `open` (keeping its assignee, so a
- * reserved task goes back to that agent), logs `lease_expired` (no actor: the server did it),
+ * reserved task goes back to that agent), ends the previous owner's file reservations tied to it,
+ * logs `lease_expired` (no actor: the server did it),
  * and tells the creator, the previous owner (who finds it in its inbox when it comes back) and
  * the team, from the team's system agent. Returns the number of tasks expired.
  */
@@ -260,6 +264,7 @@ export async function expireLeases(ctx: Ctx): Promise<number> {
         (eb) => eb.and([eb('status', '=', 'in_progress'), eb('lease_expires_at', '<', now)]),
       );
       if (!next) return false;
+      await endTaskReservations(tx, next, row.owner_id);
       const prevOwner = await nameOf(tx, row.owner_id);
       await recordEvent(tx, next, 'lease_expired', {
         previousOwner: prevOwner,
