@@ -117,7 +117,7 @@ interface Conflict {
 function conflictError(conflicts: Conflict[], now: number, exclusive: boolean): DomainError {
   const shown = conflicts.slice(0, 3).map((c) => {
     const hold = describeHold({ ...c.row, exclusive: c.row.exclusive === 1, task: c.task }, c.row.expires_at, now);
-    return `${c.path} overlaps: ${hold} (both cover ${c.example})`;
+    return `${c.path}: ${hold}; both cover ${c.example}`;
   });
   const more = conflicts.length > 3 ? `; and ${conflicts.length - 3} more` : '';
   const holders = [...new Set(conflicts.map((c) => c.row.holder))].join(', ');
