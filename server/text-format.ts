@@ -89,12 +89,20 @@ export function reviewerOf(r: Review): string {
 
 /** `src/api/** (exclusive, task #3, ends in 58 min)`: one reservation as its holder reads it. */
 export function reservationPhrase(r: Reservation, now: number = Date.now()): string {
-  const facts = [r.exclusive ? 'exclusive' : 'shared', r.task ? `task #${r.task.number}` : null, `ends ${until(r.expiresAt, now)}`];
+  const facts = [
+    r.exclusive ? 'exclusive' : 'shared',
+    r.task ? `task #${r.task.number}` : null,
+    `ends ${until(r.expiresAt, now)}`,
+  ];
   return `${r.pattern} (${facts.filter(Boolean).join(', ')})`;
 }
 
 /** `src/api/** by bob (exclusive, ends in 58 min): "their reason"`: a reservation as a teammate reads it. */
 export function reservationLine(r: Reservation, now: number = Date.now()): string {
-  const facts = [r.exclusive ? 'exclusive' : 'shared', r.task ? `task ${taskRef(r.task)}` : null, `ends ${until(r.expiresAt, now)}`];
+  const facts = [
+    r.exclusive ? 'exclusive' : 'shared',
+    r.task ? `task ${taskRef(r.task)}` : null,
+    `ends ${until(r.expiresAt, now)}`,
+  ];
   return `${r.pattern} by ${r.holder} (${facts.filter(Boolean).join(', ')})${r.reason ? `: "${r.reason}"` : ''}`;
 }

@@ -18,7 +18,7 @@ import { realpathSync } from 'node:fs';
 import { basename, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { PathCheck } from '../../server/ops/reservations.js';
-import { ApiError, type ApiClient, type ApiOptions, createClient, EXIT_CODES, withApiOptions } from '../client.js';
+import { type ApiClient, ApiError, type ApiOptions, createClient, EXIT_CODES, withApiOptions } from '../client.js';
 
 /** Claude Code's file-editing tools, and the `tool_input` field naming the file each changes. */
 export const EDIT_TOOLS: Readonly<Record<string, string>> = {
@@ -127,7 +127,7 @@ export function registerGuardCommands(program: Command): void {
   withApiOptions(
     guard
       .command('pre-commit')
-      .description("git pre-commit hook: refuse a commit touching files others hold exclusively (exit 5)")
+      .description('git pre-commit hook: refuse a commit touching files others hold exclusively (exit 5)')
       .addOption(rootOption()),
   ).action(async (o: ApiOptions & { root?: string }) => {
     const cwd = process.cwd();

@@ -6,8 +6,8 @@ import {
   createReservations,
   ListReservations,
   listReservations,
-  ReleaseReservations,
   type ReleasedReservations,
+  ReleaseReservations,
   releaseReservations,
 } from '../../server/ops/reservations.js';
 import { reservationLine, reservationPhrase } from '../../server/text-format.js';
@@ -18,7 +18,7 @@ export const reservationTools = [
     name: 'reservation_create',
     title: 'Reserve files',
     description:
-      "Reserve paths before editing; overlapping reservations of others conflict (the error names the holder) and their edits there are refused. Repeat to renew.",
+      'Reserve paths before editing; overlapping reservations of others conflict (the error names the holder) and their edits there are refused. Repeat to renew.',
     input: CreateReservations,
     annotations: IDEMPOTENT_WRITE,
     run: (ctx, args) => createReservations(ctx, args),
@@ -52,7 +52,9 @@ export const reservationTools = [
         r.released.length
           ? `Released ${r.released.map((x) => x.pattern).join(', ')}: teammates may reserve and edit them now.`
           : 'Nothing released.',
-        r.notHeld.length ? `You held none of: ${r.notHeld.join(', ')} (reservation_list {mine: true} shows yours).` : null,
+        r.notHeld.length
+          ? `You held none of: ${r.notHeld.join(', ')} (reservation_list {mine: true} shows yours).`
+          : null,
       ]
         .filter(Boolean)
         .join(' '),

@@ -40,8 +40,7 @@ export interface Glob {
   matches: (path: string) => boolean;
 }
 
-const bad = (glob: string, why: string) =>
-  new DomainError('invalid', `path "${glob}": ${why}`, { path: glob });
+const bad = (glob: string, why: string) => new DomainError('invalid', `path "${glob}": ${why}`, { path: glob });
 
 /** Checks what every path and glob must be: relative, inside the root, one line, not too long. */
 function checkRelative(raw: string): void {
@@ -203,9 +202,7 @@ function picomatchToken(t: Token): string {
 }
 
 function picomatchGlob(segments: Segment[]): string {
-  return segments
-    .map((s) => (s.kind === 'globstar' ? '**' : s.tokens.map(picomatchToken).join('')))
-    .join('/');
+  return segments.map((s) => (s.kind === 'globstar' ? '**' : s.tokens.map(picomatchToken).join(''))).join('/');
 }
 
 /**

@@ -87,7 +87,9 @@ async function toReservations(ctx: Ctx, rows: ReservationRow[]): Promise<Reserva
       : Promise.resolve([]),
   ]);
   const byId = new Map<string, TaskSummary>(tasks.map((t) => [t.id, toSummary(t)]));
-  return rows.map((r) => toReservation(r, names.get(r.agent_id) ?? '?', r.task_id ? (byId.get(r.task_id) ?? null) : null));
+  return rows.map((r) =>
+    toReservation(r, names.get(r.agent_id) ?? '?', r.task_id ? (byId.get(r.task_id) ?? null) : null),
+  );
 }
 
 /** `13:05 UTC (in 58 min)`, or with the date when it is not today. */
@@ -193,7 +195,10 @@ export async function createReservations(ctx: Ctx, input: unknown): Promise<Crea
       }
     }
     if (conflicts.length > 0) {
-      const tasks = await toReservations(tx, conflicts.map((c) => c.row));
+      const tasks = await toReservations(
+        tx,
+        conflicts.map((c) => c.row),
+      );
       conflicts.forEach((c, i) => {
         c.task = tasks[i]?.task ?? null;
       });

@@ -8,8 +8,8 @@ import { DomainError } from '../errors.js';
 import { systemAgent } from './agents.js';
 import { type Ctx, requireActor, withTx } from './context.js';
 import { type Agent, isoOrNull, type Task } from './model.js';
-import { keyHints, parseInput, ShortText, TaskRef, type TaskStatus, TERMINAL_STATUSES } from './schemas.js';
 import { endTaskReservations } from './reservation-ends.js';
+import { keyHints, parseInput, ShortText, TaskRef, type TaskStatus, TERMINAL_STATUSES } from './schemas.js';
 import { blockersOf, describeTasks, loadTask, resolveTaskRow } from './task-read.js';
 import {
   assertOwner,

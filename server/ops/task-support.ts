@@ -9,8 +9,8 @@ import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
 import { type Ctx, isPrivileged, requireActor } from './context.js';
 import { postMessage } from './messages.js';
-import { endTaskReservations } from './reservation-ends.js';
 import type { Message } from './model.js';
+import { endTaskReservations } from './reservation-ends.js';
 import { Label, type MessageKind, TaskRef, TERMINAL_STATUSES } from './schemas.js';
 import { blockersOf, resolveTaskRow, SATISFIED_STATUSES } from './task-read.js';
 

@@ -15,6 +15,7 @@ import { withIdempotentTx } from './idempotency.js';
 import { checkBodySize, createThread, threadTail } from './messages.js';
 import type { Message, Reservation, Review, Task, TaskEvent, TaskSummary } from './model.js';
 import { toReview, toTaskEvent } from './model.js';
+import { taskReservations } from './reservations.js';
 import {
   BodyText,
   Cursor,
@@ -29,7 +30,6 @@ import {
   TaskStatus,
   TERMINAL_STATUSES,
 } from './schemas.js';
-import { taskReservations } from './reservations.js';
 import { loadTask, loadTasks, resolveTaskRow, textMatches, toSummary } from './task-read.js';
 import {
   assertNotTerminal,

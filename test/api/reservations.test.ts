@@ -65,7 +65,9 @@ describe('reservations over the JSON API', () => {
     expect(covering.body.reservations.map((r: any) => r.holder)).toEqual(['alice']);
     expect((await call('GET', '/api/v1/reservations?mine=true', 'bob')).body.reservations).toEqual([]);
 
-    const forbidden = await call('POST', '/api/v1/reservations/release', 'bob', { ids: [made.body.reservations[0].id] });
+    const forbidden = await call('POST', '/api/v1/reservations/release', 'bob', {
+      ids: [made.body.reservations[0].id],
+    });
     expect(forbidden.status).toBe(403);
     const released = await call('POST', '/api/v1/reservations/release', 'alice', { paths: ['src/api/**'] });
     expect(released.body.released.map((r: any) => r.pattern)).toEqual(['src/api/**']);

@@ -17,7 +17,8 @@ describe('switchboard reservation guard', { timeout: 120_000 }, () => {
   let as: (agent: string, args: string[], opts?: { input?: string; cwd?: string }) => ReturnType<typeof runCli>;
   beforeEach(async () => {
     server = await startServer();
-    as = (agent, args, opts = {}) => runCli([...args, '--agent', agent], { env: { SWITCHBOARD_URL: server.url }, ...opts });
+    as = (agent, args, opts = {}) =>
+      runCli([...args, '--agent', agent], { env: { SWITCHBOARD_URL: server.url }, ...opts });
     await joinOverApi(server, [
       ['alice', 'lead'],
       ['bob', 'backend'],
@@ -43,7 +44,9 @@ describe('switchboard reservation guard', { timeout: 120_000 }, () => {
       hook_event_name: 'PreToolUse',
       tool_name: tool,
       tool_input:
-        tool === 'NotebookEdit' ? { notebook_path: file, new_source: 'x' } : { file_path: file, old_string: 'a', new_string: 'b' },
+        tool === 'NotebookEdit'
+          ? { notebook_path: file, new_source: 'x' }
+          : { file_path: file, old_string: 'a', new_string: 'b' },
       tool_use_id: 'toolu_1',
     });
 

@@ -27,8 +27,8 @@ import {
   releaseTask,
   respondHandoff,
 } from '../../server/ops/tasks.js';
-import { countRows } from '../helpers/db.js';
 import { createWorld, rejects, type TestWorld } from '../helpers/ctx.js';
+import { countRows } from '../helpers/db.js';
 
 let w: TestWorld;
 let alice: Agent;
@@ -89,7 +89,11 @@ describe('reserving', () => {
     const err = await rejects(reserve(bob, { paths: ['src/web/**'] }), 'conflict', /alice holds src\/\*\* shared/);
     expect(err.message).toMatch(/Reserve shared \(exclusive: false\), or ask alice/);
     await reserve(alice, { paths: ['lib/**'] });
-    await rejects(reserve(bob, { paths: ['lib/x.ts'], exclusive: false }), 'conflict', /alice holds lib\/\*\* exclusively/);
+    await rejects(
+      reserve(bob, { paths: ['lib/x.ts'], exclusive: false }),
+      'conflict',
+      /alice holds lib\/\*\* exclusively/,
+    );
     // One's own reservations never conflict with each other.
     await reserve(alice, { paths: ['lib/**/*.ts'] });
   });
@@ -190,9 +194,7 @@ describe('how reservations end', () => {
       await claimTask(w.as(alice), { task: t.id });
       await reserve(alice, { paths: [`src/${end}/**`], task: t.id });
       await reserve(alice, { paths: [`notes/${end}.md`] });
-      expect((await getTask(w.as(bob), { task: t.id })).reservations.map((r) => r.pattern)).toEqual([
-        `src/${end}/**`,
-      ]);
+      expect((await getTask(w.as(bob), { task: t.id })).reservations.map((r) => r.pattern)).toEqual([`src/${end}/**`]);
       if (end === 'cancelled') await cancelTask(w.as(alice), { task: t.id });
       else await completeTask(w.as(alice), { task: t.id, failed: end === 'failed' });
       expect(await patterns(alice, true)).not.toContain(`alice:src/${end}/**`);
