@@ -11,7 +11,7 @@ import type { AppDeps } from './deps.js';
 import { baseCtx } from './identity.js';
 import { pruneBusEvents } from './ops/bus-events.js';
 import { heartbeatInstance } from './ops/instances.js';
-import { expireReservations } from './ops/reservations.js';
+import { expireReservations } from './ops/reservation-ends.js';
 import { endStaleSessions } from './ops/sessions.js';
 import { expireLeases } from './ops/tasks.js';
 

@@ -1,6 +1,6 @@
 /**
- * Ending file reservations when what they belong to ends: their task finishes, or their
- * holder's claim on that task ends (released, expired, delegated or handed off). Apart from
+ * Ending file reservations when what they belong to ends: their task finishes, their holder's
+ * claim on that task ends (released, expired, delegated or handed off), or their TTL runs out. Apart from
  * server/ops/reservations.ts so that the task operations call it without importing the
  * reservation operations (which import theirs).
  */
@@ -53,4 +53,28 @@ export async function passTaskReservations(
   if (moved.length > 0) {
     tx.emit({ type: 'reservation.changed', teamId: task.team_id, agentIds: [fromId, toId], taskIds: [task.id] });
   }
+}
+
+/**
+ * Deletes reservations whose TTL ran out (their holder was not active for that long) and
+ * announces the change. Run by maintenance; returns how many ended. Reads already leave
+ * expired rows out, so this only keeps the table small and the board current.
+ */
+export async function expireReservations(ctx: Ctx): Promise<number> {
+  const gone = await ctx.db
+    .deleteFrom('reservations')
+    .where('expires_at', '<=', ctx.now())
+    .returning(['team_id', 'agent_id', 'task_id'])
+    .execute();
+  const byTeam = new Map<string, { agents: Set<string>; tasks: Set<string> }>();
+  for (const g of gone) {
+    const t = byTeam.get(g.team_id) ?? { agents: new Set(), tasks: new Set() };
+    t.agents.add(g.agent_id);
+    if (g.task_id) t.tasks.add(g.task_id);
+    byTeam.set(g.team_id, t);
+  }
+  for (const [teamId, t] of byTeam) {
+    ctx.emit({ type: 'reservation.changed', teamId, agentIds: [...t.agents], taskIds: [...t.tasks] });
+  }
+  return gone.length;
 }

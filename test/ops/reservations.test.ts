@@ -8,13 +8,8 @@ import type { DomainError } from '../../server/errors.js';
 import type { Agent } from '../../server/ops/model.js';
 import { getPlate } from '../../server/ops/plate.js';
 import { listTeammates, touchActivity } from '../../server/ops/presence.js';
-import {
-  checkPath,
-  createReservations,
-  expireReservations,
-  listReservations,
-  releaseReservations,
-} from '../../server/ops/reservations.js';
+import { expireReservations } from '../../server/ops/reservation-ends.js';
+import { checkPath, createReservations, listReservations, releaseReservations } from '../../server/ops/reservations.js';
 import {
   cancelTask,
   claimTask,
