@@ -29,7 +29,8 @@ interface CharSet {
 }
 
 type Token = { kind: 'star' } | { kind: 'set'; set: CharSet; text: string };
-type Segment = { kind: 'globstar' } | { kind: 'segment'; tokens: Token[] };
+/** A path segment: `**`, or tokens (`literal` is its text when it has no wildcard, for fast rejects). */
+type Segment = { kind: 'globstar' } | { kind: 'segment'; tokens: Token[]; literal: string | null };
 
 /** A parsed glob: its normalized text and the segment lists its braces expand to. */
 export interface Glob {
@@ -184,7 +185,8 @@ function parseSegment(glob: string, seg: string): Segment {
       i++;
     }
   }
-  return { kind: 'segment', tokens };
+  const plain = tokens.every((t) => t.kind === 'set' && !t.set.negated && t.text.length === 1);
+  return { kind: 'segment', tokens, literal: plain ? seg : null };
 }
 
 /** A token as picomatch reads it: wildcards as they are, every other character escaped. */
@@ -203,6 +205,16 @@ function picomatchToken(t: Token): string {
 
 function picomatchGlob(segments: Segment[]): string {
   return segments.map((s) => (s.kind === 'globstar' ? '**' : s.tokens.map(picomatchToken).join(''))).join('/');
+}
+
+/** The literal leading directories of a segment list, with their slash (`src/api/` of `src/api/*.ts`). */
+function literalPrefix(segments: Segment[]): string {
+  let prefix = '';
+  for (const s of segments.slice(0, -1)) {
+    if (s.kind !== 'segment' || s.literal === null) break;
+    prefix += `${s.literal}/`;
+  }
+  return prefix;
 }
 
 /**
@@ -227,8 +239,15 @@ export function parseGlob(raw: string): Glob {
     while (end > 1 && segs[end - 1]?.kind === 'globstar') end--;
     return end < segs.length ? [segs, segs.slice(0, end)] : [segs];
   });
-  const matcher = picomatch(forms.map(picomatchGlob), { dot: true });
-  return { text, alternatives, matches: (path) => matcher(path) };
+  // picomatch's regular expressions, tested directly (its matcher function costs far more per
+  // call), after a cheap test of the literal leading directories: most globs fail that.
+  const forms2 = forms.map((f) => ({
+    prefix: literalPrefix(f),
+    re: picomatch.makeRe(picomatchGlob(f), { dot: true }),
+  }));
+  const matches = (path: string) =>
+    forms2.some(({ prefix, re }) => (prefix === '' || path.startsWith(prefix)) && re.test(path));
+  return { text, alternatives, matches };
 }
 
 const parsedGlobs = new Map<string, Glob>();
@@ -319,6 +338,13 @@ function segmentWitness(a: Token[], b: Token[]): string | null {
 
 /** A path both segment lists match, as its segments, or null. */
 function pathWitness(a: Segment[], b: Segment[]): string[] | null {
+  // Fast reject: two different literal names at the same depth before any wildcard segment.
+  for (let i = 0; i < Math.min(a.length, b.length); i++) {
+    const x = a[i];
+    const y = b[i];
+    if (x?.kind !== 'segment' || y?.kind !== 'segment' || x.literal === null || y.literal === null) break;
+    if (x.literal !== y.literal) return null;
+  }
   const memo = new Map<number, string[] | null>();
   const width = b.length + 1;
   const walk = (i: number, j: number): string[] | null => {

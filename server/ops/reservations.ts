@@ -317,7 +317,17 @@ export async function checkPath(ctx: Ctx, input: unknown): Promise<PathCheck> {
   const me = requireActor(ctx);
   const path = normalizePath(p.path);
   const now = ctx.now();
-  const live = (await liveRows(ctx, me.teamId)).filter((r) => cachedGlob(r.pattern).matches(path));
+  // Patterns first (every edit asks this), whole rows only for the few that cover the file.
+  const patterns = await ctx.db
+    .selectFrom('reservations')
+    .select(['id', 'pattern'])
+    .where('team_id', '=', me.teamId)
+    .where('expires_at', '>', now)
+    .execute();
+  const ids = patterns.filter((r) => cachedGlob(r.pattern).matches(path)).map((r) => r.id);
+  const live = ids.length
+    ? await ctx.db.selectFrom('reservations').selectAll().where('id', 'in', ids).orderBy('pattern').execute()
+    : [];
   const covering = await toReservations(ctx, live);
   const blocking = covering.filter((r, i) => r.exclusive && live[i]?.agent_id !== me.id);
   const reason = blocking.length
