@@ -25,7 +25,10 @@ export const reservationTools = [
     text: (r: CreatedReservations, ctx) => {
       const phrases = r.reservations.map((x) => reservationPhrase(x, ctx.now()));
       const tied = r.reservations.some((x) => x.task);
-      return `${r.renewed.length === r.reservations.length ? 'Renewed' : 'Reserved'} ${phrases.join('; ')}. Teammates' edits there are refused until it ends; any call of yours renews it. Next: edit; then reservation_release {paths}${tied ? ' (or it ends with its task)' : ''}.`;
+      const effect = r.reservations.some((x) => x.exclusive)
+        ? "Until it ends, others' overlapping reservations conflict and their guarded edits are refused"
+        : 'Shared: others may reserve these shared too';
+      return `${r.renewed.length === r.reservations.length ? 'Renewed' : 'Reserved'} ${phrases.join('; ')}. ${effect}; any call of yours renews it. Next: edit; then reservation_release {paths}${tied ? ' (or it ends with its task)' : ''}.`;
     },
   }),
   defineTool({
