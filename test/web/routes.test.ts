@@ -405,6 +405,11 @@ describe('board routes (local mode)', () => {
     const t = await createTask(w.as(alice), { title: 'Live one' });
     await readUntil(`event: task-${t.id}`);
     expect(text).toContain('event: task\n');
+    // A reservation refreshes the roster (agent) and the page of the task it is tied to.
+    text = '';
+    await createReservations(w.as(alice), { paths: ['src/**'], task: t.id });
+    await readUntil(`event: task-${t.id}`);
+    expect(text).toContain('event: agent\n');
     // A stopping server ends the stream instead of waiting on it.
     w.sb.guards.shutdown.abort();
     for (;;) if ((await reader.read()).done) break;
