@@ -22,6 +22,7 @@ const DIALECT_NEUTRAL = [
   'test/cli/build.test.ts',
   'test/cli/messages.test.ts',
   'test/cli/tasks.test.ts',
+  'test/cli/reservations.test.ts',
   'test/delivery/hooks.test.ts',
   'test/delivery/stdio.test.ts',
   'test/mcp/codex.test.ts',

@@ -28,6 +28,7 @@ export function teammateLine(t: Teammate): string {
     `seen ${ago(t.lastSeenAt)}`,
     `${t.tasksHeld} task${t.tasksHeld === 1 ? '' : 's'}`,
     t.unread ? `${t.unread} unread` : null,
+    t.reservations ? `${t.reservations} reservation${t.reservations === 1 ? '' : 's'}` : null,
   ].filter(Boolean);
   const summary = t.summary ? `\n    ${t.summary}` : '';
   return `${t.name}${role} — ${facts.join(', ')}${summary}`;

@@ -35,6 +35,11 @@ const GROUPS: { commands: string[]; load: () => Promise<Register> }[] = [
   { commands: ['migrate'], load: async () => (await import('./commands/migrate.js')).registerMigrateCommand },
   { commands: ['mcp'], load: async () => (await import('./commands/mcp.js')).registerMcp },
   { commands: ['hook'], load: async () => (await import('./commands/hooks.js')).registerHooks },
+  {
+    commands: ['reservation'],
+    load: async () => (await import('./commands/reservations.js')).registerReservationCommands,
+  },
+  { commands: ['guard'], load: async () => (await import('./commands/guard.js')).registerGuardCommands },
 ];
 
 const program = new Command()

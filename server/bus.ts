@@ -26,7 +26,9 @@ export type BusEvent =
       verdict?: 'approved' | 'changes_requested';
     }
   | { type: 'review.changed'; teamId: string; reviewId: string; taskId: string }
-  | { type: 'agent.changed'; teamId: string; agentId: string };
+  | { type: 'agent.changed'; teamId: string; agentId: string }
+  /** File reservations of these holders changed (some tied to these tasks). */
+  | { type: 'reservation.changed'; teamId: string; agentIds: string[]; taskIds: string[] };
 
 /** Where an event came from: absent for this server's own changes. */
 export interface BusEventSource {

@@ -1,6 +1,7 @@
 /**
  * Periodic upkeep, run by `server/main.ts` on a timer and by tests on demand: close MCP
- * sessions whose clients vanished, return tasks whose claim lease ran out, prune stored
+ * sessions whose clients vanished, return tasks whose claim lease ran out, end file reservations
+ * whose TTL ran out, prune stored
  * stream events. Each step is independent; a failure is logged and the others still run.
  * With several servers on one database (`deps.cluster`) each renews its own heartbeat and
  * sweeps its own sessions, while the shared steps (ending dead servers' sessions, lease
@@ -10,6 +11,7 @@ import type { AppDeps } from './deps.js';
 import { baseCtx } from './identity.js';
 import { pruneBusEvents } from './ops/bus-events.js';
 import { heartbeatInstance } from './ops/instances.js';
+import { expireReservations } from './ops/reservation-ends.js';
 import { endStaleSessions } from './ops/sessions.js';
 import { expireLeases } from './ops/tasks.js';
 
@@ -27,6 +29,8 @@ export interface MaintenanceReport {
   sessionsClosed: number;
   /** Tasks whose lease expired and went back to open (or to their assignee). */
   leasesExpired: number;
+  /** File reservations ended because their holder was inactive past their TTL. */
+  reservationsExpired: number;
   /** Stored stream events deleted for age. */
   eventsPruned: number;
   /** False when another server was running the shared steps, so this pass skipped them. */
@@ -58,6 +62,7 @@ export async function runMaintenance(deps: AppDeps, mcp: SessionUpkeep): Promise
   }
   const sessionsClosed = await step('session sweep', () => mcp.sweep());
   let leasesExpired = 0;
+  let reservationsExpired = 0;
   let eventsPruned = 0;
   let deadSessionsEnded = 0;
   const shared = async () => {
@@ -67,6 +72,7 @@ export async function runMaintenance(deps: AppDeps, mcp: SessionUpkeep): Promise
       );
     }
     leasesExpired = await step('lease expiry', () => expireLeases(ctx));
+    reservationsExpired = await step('reservation expiry', () => expireReservations(ctx));
     eventsPruned = await step('event pruning', () => mcp.events.prune());
     if (cluster) await step('bus event pruning', () => pruneBusEvents(ctx, ctx.now() - BUS_EVENTS_KEEP_MS));
   };
@@ -79,10 +85,10 @@ export async function runMaintenance(deps: AppDeps, mcp: SessionUpkeep): Promise
   } else {
     await shared();
   }
-  if (sessionsClosed || leasesExpired || deadSessionsEnded) {
-    deps.logger.info({ sessionsClosed, leasesExpired, deadSessionsEnded }, 'maintenance');
+  if (sessionsClosed || leasesExpired || reservationsExpired || deadSessionsEnded) {
+    deps.logger.info({ sessionsClosed, leasesExpired, reservationsExpired, deadSessionsEnded }, 'maintenance');
   }
-  return { sessionsClosed, leasesExpired, eventsPruned, shared: ran, deadSessionsEnded };
+  return { sessionsClosed, leasesExpired, reservationsExpired, eventsPruned, shared: ran, deadSessionsEnded };
 }
 
 /** Default period between runs (ms): leases and lost sessions are noticed within this. */

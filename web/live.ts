@@ -9,6 +9,7 @@
  * | review.changed | `review`, `task-<taskId>` |
  * | message.created | `message`, `thread-<threadId>` |
  * | agent.changed | `agent` |
+ * | reservation.changed | `agent`, `task-<taskId>` of each task it is tied to |
  *
  * Panels listen with `hx-trigger="sse:task"` and re-fetch their own fragment. Events are
  * coalesced per stream for `COALESCE_MS`, so a burst of changes costs one refresh per panel.
@@ -33,6 +34,8 @@ export function sseNames(e: BusEvent): string[] {
       return ['message', `thread-${e.threadId}`];
     case 'agent.changed':
       return ['agent'];
+    case 'reservation.changed':
+      return ['agent', ...e.taskIds.map((id) => `task-${id}`)];
   }
 }
 

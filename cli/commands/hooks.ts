@@ -10,6 +10,10 @@
  *   ignores the output). Prints a one-line summary; marks nothing read.
  * - `text`: the mail as plain text (marks it read with `--mark-read`).
  *
+ * On `PreToolUse` for Edit, Write, MultiEdit or NotebookEdit, `claude` is the reservation
+ * guard instead (cli/commands/guard.ts): it denies the edit of a file another agent holds
+ * exclusively, and prints nothing otherwise.
+ *
  * Never fails the agent's turn: with no mail it prints nothing; when the server cannot be
  * reached it says so on stderr and exits 0.
  */
@@ -18,6 +22,7 @@ import type { Command } from 'commander';
 import type { InboxResult } from '../../server/ops/messages.js';
 import { formatMessages, mailNextStep } from '../../server/text-format.js';
 import { ApiError, type ApiOptions, createClient, withApiOptions } from '../client.js';
+import { type PreToolUseInput, preToolUseDecision, rootOption } from './guard.js';
 
 const FORMATS = ['claude', 'codex-notify', 'text'] as const;
 type Format = (typeof FORMATS)[number];
@@ -26,11 +31,11 @@ type Format = (typeof FORMATS)[number];
 const STOP_EVENTS = new Set(['Stop', 'SubagentStop']);
 
 /** Reads the hook input Claude Code writes to stdin (empty or not JSON → {}). */
-function hookInput(): { hook_event_name?: string } {
+function hookInput(): PreToolUseInput {
   if (process.stdin.isTTY) return {};
   try {
     const text = readFileSync(0, 'utf8');
-    return text.trim() ? (JSON.parse(text) as { hook_event_name?: string }) : {};
+    return text.trim() ? (JSON.parse(text) as PreToolUseInput) : {};
   } catch {
     return {};
   }
@@ -65,12 +70,15 @@ export function registerHooks(program: Command): void {
   withApiOptions(
     program
       .command('hook')
-      .description('print unread mail for an agent hook: claude (Claude Code/Codex hooks), codex-notify, text')
+      .description(
+        'print unread mail for an agent hook: claude (Claude Code/Codex hooks; on PreToolUse of an edit, the reservation guard), codex-notify, text',
+      )
       .argument('<format>', `one of ${FORMATS.join(', ')}`)
       .argument('[event...]', 'for codex-notify: the JSON event Codex passes (ignored)')
       .option('--peek', 'do not mark shown mail read (claude)')
       .option('--mark-read', 'mark shown mail read (text)')
-      .option('--limit <n>', 'most messages to show', '10'),
+      .option('--limit <n>', 'most messages to show', '10')
+      .addOption(rootOption()),
   ).action(async (format: string, _event: string[], o: ApiOptions & Record<string, unknown>) => {
     if (!(FORMATS as readonly string[]).includes(format)) {
       process.stderr.write(`switchboard hook: unknown format "${format}"; use one of ${FORMATS.join(', ')}\n`);
@@ -79,6 +87,11 @@ export function registerHooks(program: Command): void {
     }
     const f = format as Format;
     const input = f === 'claude' ? hookInput() : {};
+    const guarded = await preToolUseDecision(input, createClient(o), o.root as string | undefined);
+    if (guarded !== null) {
+      if (guarded) process.stdout.write(`${guarded}\n`);
+      return;
+    }
     const markRead = f === 'claude' ? o.peek !== true : f === 'text' && o.markRead === true;
     const limit = Math.min(100, Math.max(1, Number.parseInt(String(o.limit), 10) || 10));
     try {

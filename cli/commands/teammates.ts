@@ -43,7 +43,7 @@ export function registerTeammateCommands(program: Command): void {
   ).action(
     apiAction(async (client) => {
       const me = await client.get<Teammate>('/me');
-      const text = `${agentText(me)}\n${me.presence}; holding ${me.tasksHeld} task(s); ${me.unread} unread`;
+      const text = `${agentText(me)}\n${me.presence}; holding ${me.tasksHeld} task(s); ${me.reservations} reservation(s); ${me.unread} unread`;
       return { json: me, text };
     }),
   );

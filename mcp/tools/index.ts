@@ -4,12 +4,19 @@
  * agent context on every turn).
  */
 import type { ToolDef } from '../tool.js';
+import { reservationTools } from './reservation.js';
 import { reviewTools } from './review.js';
 import { taskTools } from './task.js';
 import { teammateTools } from './teammate.js';
 import { waitTools } from './wait.js';
 
-export const TOOLS: readonly ToolDef[] = [...teammateTools, ...waitTools, ...taskTools, ...reviewTools];
+export const TOOLS: readonly ToolDef[] = [
+  ...teammateTools,
+  ...waitTools,
+  ...taskTools,
+  ...reviewTools,
+  ...reservationTools,
+];
 
 const MESSAGING = [
   'teammate_join',
@@ -26,7 +33,7 @@ const MESSAGING = [
 /**
  * Tool profiles, chosen with `?tools=NAME` on the MCP URL: `all` (default); `messaging`, the
  * teammate tools alone (a peer-messaging agent); `tasks`, the task and review tools with the
- * few teammate tools a worker needs (identity, inbox, wait).
+ * few teammate tools a worker needs (identity, inbox, wait), and the file reservations.
  */
 export const TOOL_PROFILES = {
   all: TOOLS.map((t) => t.name),
@@ -37,7 +44,7 @@ export const TOOL_PROFILES = {
     'teammate_check_messages',
     'teammate_send_message',
     'teammate_wait_for_messages',
-    ...TOOLS.filter((t) => t.name.startsWith('task_') || t.name.startsWith('review_')).map((t) => t.name),
+    ...TOOLS.filter((t) => /^(task|review|reservation)_/.test(t.name)).map((t) => t.name),
   ],
 } as const satisfies Record<string, readonly string[]>;
 

@@ -29,7 +29,7 @@ import {
   UpdateTask,
   updateTask,
 } from '../../server/ops/tasks.js';
-import { ago, formatMessages, leaseText, quote, reviewerOf, taskLine, taskRef } from '../../server/text-format.js';
+import { ago, formatMessages, leaseText, quote, reviewerOf, taskLine, taskRef, until } from '../../server/text-format.js';
 import { DESTRUCTIVE, defineTool, IDEMPOTENT_WRITE, READ_ONLY, WRITE } from '../tool.js';
 
 /** Events and thread messages task_get's text shows; older ones are counted, with how to read them. */
@@ -52,6 +52,12 @@ function detailText(d: TaskDetail, ctx: Ctx): string {
   if (t.handoff) lines.push(`Hand-off offered to ${t.handoff.to} ${ago(t.handoff.at, now)}`);
   if (t.owner)
     lines.push(`Claimed by ${t.owner}${t.claimedAt ? ` ${ago(t.claimedAt, now)}` : ''}; ${leaseText(t, now)}`);
+  if (d.reservations.length) {
+    const files = d.reservations.map(
+      (r) => `${r.pattern} by ${r.holder} (${r.exclusive ? 'exclusive' : 'shared'}, ends ${until(r.expiresAt, now)})`,
+    );
+    lines.push(`Reserved files: ${files.join('; ')}`);
+  }
   if (t.description) lines.push(`Description (by ${t.creator}; their words):\n${quote(t.description)}`);
   if (t.result) lines.push(`Result (their words):\n${quote(t.result)}`);
   const pending = d.reviews.filter((r) => r.status === 'pending');

@@ -17,7 +17,7 @@ import {
 } from '../../server/ops/messages.js';
 import { getPlate, type Plate } from '../../server/ops/plate.js';
 import { ListTeammates, listTeammates, type Teammate, WhoAmI, whoami } from '../../server/ops/presence.js';
-import { ago, formatMessages, leaseText, mailNextStep, taskRef } from '../../server/text-format.js';
+import { ago, formatMessages, leaseText, mailNextStep, reservationPhrase, taskRef } from '../../server/text-format.js';
 import { defineTool, IDEMPOTENT_WRITE, READ_ONLY, WRITE } from '../tool.js';
 
 function sentText(r: SendResult): string {
@@ -40,7 +40,8 @@ function sessionsPhrase(t: Teammate): string {
 function rosterLine(t: Teammate, now: number): string {
   const role = t.role ? ` (${t.role})` : '';
   const summary = t.summary ? `: "${t.summary}"` : '';
-  return `- ${t.name}${role} [${t.kind}, ${t.presence}, ${sessionsPhrase(t)}, reach by ${t.reachable}, seen ${ago(t.lastSeenAt, now)}, ${t.tasksHeld} task(s)]${summary}`;
+  const reserved = t.reservations ? `, ${t.reservations} reservation(s)` : '';
+  return `- ${t.name}${role} [${t.kind}, ${t.presence}, ${sessionsPhrase(t)}, reach by ${t.reachable}, seen ${ago(t.lastSeenAt, now)}, ${t.tasksHeld} task(s)${reserved}]${summary}`;
 }
 
 export const teammateTools = [
@@ -80,6 +81,9 @@ export const teammateTools = [
           : null,
         p.reviews.length
           ? `Reviews you may submit: ${p.reviews.map((r) => `${r.kind === 'plan' ? 'the plan for ' : ''}${taskRef(r.task)} asked by ${r.requestedBy}`).join('; ')}`
+          : null,
+        p.reservations.length
+          ? `You reserve: ${p.reservations.map((r) => reservationPhrase(r, now)).join('; ')} (any call of yours renews them)`
           : null,
         `Next: ${p.next}`,
       ];

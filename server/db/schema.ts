@@ -223,6 +223,24 @@ export interface WaitSlotTable {
   started_at: number;
 }
 
+/** A file reservation: a glob of paths relative to the project root held by an agent (server/ops/reservations.ts). */
+export interface ReservationTable {
+  id: string;
+  team_id: string;
+  agent_id: string;
+  /** The normalized glob (server/ops/globs.ts). */
+  pattern: string;
+  /** 1: exclusive, 0: shared. */
+  exclusive: Generated<number>;
+  reason: string | null;
+  /** The task it belongs to: it ends when that task is finished or its holder's claim on it ends. */
+  task_id: string | null;
+  /** How long it lasts without activity by its holder (ms). */
+  ttl_ms: number;
+  created_at: number;
+  expires_at: number;
+}
+
 /** Messages moved out of `messages` by the retention policy (cold copies, no foreign keys). */
 export interface ArchivedMessageTable {
   id: string;
@@ -296,6 +314,7 @@ export interface Database {
   retention_runs: RetentionRunTable;
   agent_limits: AgentLimitsTable;
   wait_slots: WaitSlotTable;
+  reservations: ReservationTable;
 }
 
 export type TeamRow = Selectable<TeamTable>;
@@ -308,5 +327,6 @@ export type DeliveryRow = Selectable<DeliveryTable>;
 export type TaskRow = Selectable<TaskTable>;
 export type TaskEventRow = Selectable<TaskEventTable>;
 export type ReviewRow = Selectable<ReviewTable>;
+export type ReservationRow = Selectable<ReservationTable>;
 export type NewTask = Insertable<TaskTable>;
 export type TaskUpdate = Updateable<TaskTable>;

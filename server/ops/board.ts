@@ -8,8 +8,16 @@ import { z } from 'zod';
 import { DomainError } from '../errors.js';
 import { agentNames } from './agents.js';
 import { type Ctx, requireActor } from './context.js';
-import { joinedTaskSummary, type Presence, type Review, type TaskSummary, toReview } from './model.js';
+import {
+  joinedTaskSummary,
+  type Presence,
+  type Reservation,
+  type Review,
+  type TaskSummary,
+  toReview,
+} from './model.js';
 import { presenceOf, rosterOf, type Teammate } from './presence.js';
+import { reservationsByHolder } from './reservations.js';
 import { parseInput } from './schemas.js';
 import { toSummary } from './task-read.js';
 
@@ -181,6 +189,8 @@ export interface RosterEntry extends Teammate {
   held: TaskSummary[];
   /** Pending reviews asked of it by name or of its role. */
   pendingReviews: number;
+  /** Its live file reservations, by pattern. */
+  reserved: Reservation[];
 }
 
 /** The input of `teamRoster`: nothing to choose; the team is the actor's. */
@@ -189,16 +199,18 @@ export type TeamRoster = z.infer<typeof TeamRoster>;
 
 /**
  * The actor's team as the board's roster shows it: every teammate with presence (online, idle,
- * then offline, each by name), the tasks it holds and the reviews waiting on it by name or role.
+ * then offline, each by name), the tasks it holds, the reviews waiting on it by name or role,
+ * and its file reservations.
  * Errors: `unauthorized` without an actor.
  */
 export async function teamRoster(ctx: Ctx, input: unknown = {}): Promise<RosterEntry[]> {
   parseInput(TeamRoster, input);
   const me = requireActor(ctx);
-  const [roster, held, reviews] = await Promise.all([
+  const [roster, held, reviews, reserved] = await Promise.all([
     rosterOf(ctx, me.teamId, me.team),
     heldTasks(ctx, me.teamId),
     pendingReviewCounts(ctx, me.teamId),
+    reservationsByHolder(ctx, me.teamId),
   ]);
   const order: Record<Presence, number> = { online: 0, idle: 1, offline: 2 };
   return roster
@@ -207,6 +219,7 @@ export async function teamRoster(ctx: Ctx, input: unknown = {}): Promise<RosterE
       ...a,
       held: held.get(a.id) ?? [],
       pendingReviews: (reviews.byAgent.get(a.id) ?? 0) + (a.role ? (reviews.byRole.get(a.role.toLowerCase()) ?? 0) : 0),
+      reserved: reserved.get(a.name) ?? [],
     }));
 }
 

@@ -9,6 +9,7 @@ import type {
   MessageKind,
   MessageRow,
   Priority,
+  ReservationRow,
   ReviewKind,
   ReviewRow,
   ReviewStatus,
@@ -227,5 +228,38 @@ export function toReview(row: ReviewRow, names: ReadonlyMap<string, string>, tas
     createdAt: iso(row.created_at),
     updatedAt: iso(row.updated_at),
     submittedAt: isoOrNull(row.submitted_at),
+  };
+}
+
+/** A file reservation (DESIGN.md, Reservations). */
+export interface Reservation {
+  id: string;
+  /** The glob, relative to the project root, as normalized (`src/api/**`). */
+  pattern: string;
+  /** Who holds it. */
+  holder: string;
+  /** Exclusive: no other agent may reserve an overlapping glob. Shared: only exclusive ones conflict with it. */
+  exclusive: boolean;
+  reason: string | null;
+  /** The task it belongs to (it ends with that task), or null. */
+  task: TaskSummary | null;
+  /** How long it lasts without activity by its holder, in seconds. */
+  ttl: number;
+  createdAt: string;
+  /** When it ends unless its holder is active before then (ISO). */
+  expiresAt: string;
+}
+
+export function toReservation(row: ReservationRow, holder: string, task: TaskSummary | null): Reservation {
+  return {
+    id: row.id,
+    pattern: row.pattern,
+    holder,
+    exclusive: row.exclusive === 1,
+    reason: row.reason,
+    task,
+    ttl: Math.round(row.ttl_ms / 1000),
+    createdAt: iso(row.created_at),
+    expiresAt: iso(row.expires_at),
   };
 }

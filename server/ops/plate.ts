@@ -1,12 +1,13 @@
 /**
  * "What is on my plate": the caller's held tasks, hand-offs offered to it, reviews it may
- * submit and unread mail, with the one call to make next. Built from the list operations
- * (listTasks, listReviews, unreadCount) so it shows what they show.
+ * submit, unread mail and file reservations, with the one call to make next. Built from the
+ * list operations (listTasks, listReviews, unreadCount, listReservations) so it shows what they show.
  */
 import { z } from 'zod';
 import { type Ctx, requireActor } from './context.js';
 import { unreadCount } from './messages.js';
-import type { Review, Task } from './model.js';
+import type { Reservation, Review, Task } from './model.js';
+import { listReservations } from './reservations.js';
 import { listReviews } from './reviews.js';
 import { parseInput } from './schemas.js';
 import { loadTasks } from './task-read.js';
@@ -25,6 +26,8 @@ export interface Plate {
   reviews: Review[];
   /** Unread messages in the caller's inbox. */
   unread: number;
+  /** The caller's live file reservations, by pattern. */
+  reservations: Reservation[];
   /**
    * The one call to make next, by priority: answer a hand-off > submit a review > read mail >
    * continue a held task > claim ready work > wait.
@@ -36,7 +39,7 @@ export interface Plate {
 export async function getPlate(ctx: Ctx, input: unknown = {}): Promise<Plate> {
   parseInput(GetPlate, input);
   const me = requireActor(ctx);
-  const [held, offered, asked, unread] = await Promise.all([
+  const [held, offered, asked, unread, reserved] = await Promise.all([
     listTasks(ctx, { owner: me.name, status: ['in_progress', 'in_review'], limit: 200 }),
     ctx.db
       .selectFrom('tasks')
@@ -50,13 +53,14 @@ export async function getPlate(ctx: Ctx, input: unknown = {}): Promise<Plate> {
       .then((rows) => loadTasks(ctx, rows)),
     listReviews(ctx, { mine: true, limit: 200 }),
     unreadCount(ctx, me.id),
+    listReservations(ctx, { mine: true }),
   ]);
   // `mine` lets a human or admin submit any review; the plate shows only those asked of them.
   const role = me.role?.toLowerCase() ?? null;
   const reviews = asked.reviews.filter((r) =>
     r.reviewer !== null ? r.reviewer === me.name : r.reviewerRole === null || r.reviewerRole === role,
   );
-  const plate = { held: held.tasks, handoffsOffered: offered, reviews, unread };
+  const plate = { held: held.tasks, handoffsOffered: offered, reviews, unread, reservations: reserved.reservations };
   return { ...plate, next: await nextStep(ctx, plate) };
 }
 

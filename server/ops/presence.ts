@@ -14,7 +14,7 @@ export const IDLE_AFTER_MS = 5 * 60_000;
 /** An agent without a live session counts as `online` this long after its last call (ms). */
 export const RECENT_MS = 60_000;
 
-/** A teammate as the roster shows it: presence, reachability, live sessions, held tasks, unread mail. */
+/** A teammate as the roster shows it: presence, reachability, live sessions, held tasks, unread mail, reservations. */
 export interface Teammate extends Agent {
   presence: Presence;
   reachable: Reachability;
@@ -24,6 +24,8 @@ export interface Teammate extends Agent {
   clients: string[];
   tasksHeld: number;
   unread: number;
+  /** Live file reservations it holds. */
+  reservations: number;
 }
 
 export const ListTeammates = z.strictObject({
@@ -45,7 +47,7 @@ export async function listTeammates(ctx: Ctx, input: unknown): Promise<Teammate[
 /** Every agent of a team with derived presence and counts (used by the roster and the board). */
 export async function rosterOf(ctx: Ctx, teamId: string, teamName: string): Promise<Teammate[]> {
   const now = ctx.now();
-  const [agents, sessions, held, unread] = await Promise.all([
+  const [agents, sessions, held, unread, reserved] = await Promise.all([
     ctx.db.selectFrom('agents').selectAll().where('team_id', '=', teamId).where('kind', '!=', 'system').execute(),
     // Live sessions, and those ended too recently for the agent to count as offline by age alone.
     ctx.db
@@ -70,6 +72,13 @@ export async function rosterOf(ctx: Ctx, teamId: string, teamName: string): Prom
       .where('read_at', 'is', null)
       .groupBy('recipient_id')
       .execute(),
+    ctx.db
+      .selectFrom('reservations')
+      .select(['agent_id', (eb) => eb.fn.countAll<number>().as('n')])
+      .where('team_id', '=', teamId)
+      .where('expires_at', '>', now)
+      .groupBy('agent_id')
+      .execute(),
   ]);
   const live = new Map<string, { n: number; push: boolean; clients: Set<string> }>();
   const left = new Map<string, number>();
@@ -85,6 +94,7 @@ export async function rosterOf(ctx: Ctx, teamId: string, teamName: string): Prom
   }
   const heldBy = new Map(held.map((h) => [h.owner_id as string, Number(h.n)]));
   const unreadBy = new Map(unread.map((u) => [u.recipient_id, Number(u.n)]));
+  const reservedBy = new Map(reserved.map((r) => [r.agent_id, Number(r.n)]));
   return agents.map((row) => {
     const l = live.get(row.id);
     return {
@@ -95,6 +105,7 @@ export async function rosterOf(ctx: Ctx, teamId: string, teamName: string): Prom
       clients: l ? [...l.clients].sort() : [],
       tasksHeld: heldBy.get(row.id) ?? 0,
       unread: unreadBy.get(row.id) ?? 0,
+      reservations: reservedBy.get(row.id) ?? 0,
     };
   });
 }
@@ -134,7 +145,7 @@ export const ACTIVITY_WRITE_MS = 1_000;
 
 /**
  * Records activity by the actor: refreshes `last_seen_at` and renews the lease on every task
- * it holds (DESIGN.md, Lease: renewed by the owner's activity), at most once per
+ * it holds (DESIGN.md, Lease: renewed by the owner's activity) and its file reservations, at most once per
  * `ACTIVITY_WRITE_MS` per agent. Returns the actor as stored
  * now (role or summary may have changed since the connection bound it), or null without an
  * actor or when the agent no longer exists. With `loaded: true` (the caller has just read
@@ -169,6 +180,13 @@ export async function touchActivity(ctx: Ctx, opts: { loaded?: boolean } = {}): 
     .set({ lease_expires_at: now + ctx.limits.leaseMs })
     .where('owner_id', '=', me.id)
     .where('status', '=', 'in_progress')
+    .execute();
+  // File reservations last their TTL past the holder's last activity, like leases.
+  await ctx.db
+    .updateTable('reservations')
+    .set((eb) => ({ expires_at: eb(eb.val(now), '+', eb.ref('ttl_ms')) }))
+    .where('agent_id', '=', me.id)
+    .where('expires_at', '>', now)
     .execute();
   return row ? toAgent(row, me.team) : null;
 }

@@ -8,6 +8,7 @@ import { DomainError } from '../errors.js';
 import { systemAgent } from './agents.js';
 import { type Ctx, requireActor, withTx } from './context.js';
 import { type Agent, isoOrNull, type Task } from './model.js';
+import { endTaskReservations } from './reservation-ends.js';
 import { keyHints, parseInput, ShortText, TaskRef, type TaskStatus, TERMINAL_STATUSES } from './schemas.js';
 import { blockersOf, describeTasks, loadTask, resolveTaskRow } from './task-read.js';
 import {
@@ -202,7 +203,8 @@ export const ReleaseTask = z.strictObject({
 export type ReleaseTask = z.infer<typeof ReleaseTask>;
 
 /**
- * Gives a held task back: status open, no owner (a reservation for the releaser is dropped).
+ * Gives a held task back: status open, no owner (a reservation for the releaser is dropped,
+ * and so are the releaser's file reservations tied to it).
  * The owner, a human or a team admin may release. Tells the creator.
  * Errors: `forbidden` (not the owner), `conflict` (not in progress).
  */
@@ -228,6 +230,7 @@ export async function releaseTask(ctx: Ctx, input: unknown): Promise<Task> {
     if (!next) throw new DomainError('conflict', `${ref(row)} changed while releasing; try again`);
     await cancelPendingReviews(tx, row.id);
     await recordEvent(tx, next, 'released', { note: p.note ?? null, previousOwner: await nameOf(tx, prevOwner) });
+    await endTaskReservations(tx, next, prevOwner);
     await notifyTask(tx, next, `${me.name} released ${ref(next)}; it is open again.${p.note ? `\n\n${p.note}` : ''}`, [
       next.creator_id,
       prevOwner,
@@ -238,7 +241,8 @@ export async function releaseTask(ctx: Ctx, input: unknown): Promise<Task> {
 
 /**
  * Returns every in-progress task whose lease ran out to `open` (keeping its assignee, so a
- * reserved task goes back to that agent), logs `lease_expired` (no actor: the server did it),
+ * reserved task goes back to that agent), ends the previous owner's file reservations tied to it,
+ * logs `lease_expired` (no actor: the server did it),
  * and tells the creator, the previous owner (who finds it in its inbox when it comes back) and
  * the team, from the team's system agent. Returns the number of tasks expired.
  */
@@ -264,6 +268,7 @@ export async function expireLeases(ctx: Ctx): Promise<number> {
       );
       if (!next) return false;
       await cancelPendingReviews(tx, row.id);
+      await endTaskReservations(tx, next, row.owner_id);
       const prevOwner = await nameOf(tx, row.owner_id);
       await recordEvent(tx, next, 'lease_expired', {
         previousOwner: prevOwner,

@@ -8,6 +8,7 @@ import { resolveTeammate } from './agents.js';
 import { type Ctx, isPrivileged, requireActor, withTx } from './context.js';
 import { checkBodySize } from './messages.js';
 import type { Task } from './model.js';
+import { endTaskReservations, passTaskReservations } from './reservation-ends.js';
 import { BodyText, parseInput, ShortText, TaskRef } from './schemas.js';
 import { loadTask, resolveTaskRow } from './task-read.js';
 import {
@@ -33,7 +34,8 @@ export type DelegateTask = z.infer<typeof DelegateTask>;
 /**
  * Reserves a task for another teammate (sets its assignee) with a note that lands in the
  * thread and their inbox; they claim it when they start. A task held by someone else is
- * released to the new assignee. The creator, the owner, a human or a team admin may delegate.
+ * released to the new assignee (with its file reservations tied to the task). An accepted
+ * hand-off passes the old owner's reservations tied to the task to the new owner. The creator, the owner, a human or a team admin may delegate.
  * Errors: `forbidden`, `conflict` (finished or in review), `not_found` (task or teammate).
  */
 export async function delegateTask(ctx: Ctx, input: unknown): Promise<Task> {
@@ -63,7 +65,10 @@ export async function delegateTask(ctx: Ctx, input: unknown): Promise<Task> {
       (eb) => eb('version', '=', row.version),
     );
     if (!next) throw new DomainError('conflict', `${ref(row)} changed while delegating; try again`);
-    if (row.owner_id && !keepsOwner) await cancelPendingReviews(tx, row.id);
+    if (row.owner_id && !keepsOwner) {
+      await cancelPendingReviews(tx, row.id);
+      await endTaskReservations(tx, next, row.owner_id);
+    }
     await recordEvent(tx, next, 'delegated', {
       to: to.name,
       note: p.note ?? null,
@@ -160,6 +165,7 @@ export async function respondHandoff(ctx: Ctx, input: unknown): Promise<Task> {
       (eb) => eb.and([eb('version', '=', row.version), eb('handoff_to_id', '=', me.id)]),
     );
     if (!next) throw new DomainError('conflict', `${ref(row)} changed while responding; try again`);
+    if (p.accept && prevOwner) await passTaskReservations(tx, next, prevOwner, me.id);
     await recordEvent(tx, next, p.accept ? 'handoff_accepted' : 'handoff_declined', {
       from: await nameOf(tx, prevOwner),
       note: p.note ?? null,

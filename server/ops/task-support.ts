@@ -10,6 +10,7 @@ import { newId } from '../ids.js';
 import { type Ctx, isPrivileged, requireActor } from './context.js';
 import { postMessage } from './messages.js';
 import type { Message } from './model.js';
+import { endTaskReservations } from './reservation-ends.js';
 import { Label, type MessageKind, TaskRef, TERMINAL_STATUSES } from './schemas.js';
 import { blockersOf, resolveTaskRow, SATISFIED_STATUSES } from './task-read.js';
 
@@ -268,7 +269,7 @@ export async function cancelPendingReviews(tx: Ctx, taskId: string): Promise<voi
 
 /**
  * Moves a task to a terminal status (done, failed, cancelled), clearing lease and hand-off,
- * cancelling pending reviews, and logging `status_changed`. Shared with the review operations.
+ * cancelling pending reviews, ending the reservations tied to it, and logging `status_changed`. Shared with the review operations.
  * Errors: `conflict` when the task changed underneath.
  */
 export async function finish(
@@ -297,5 +298,6 @@ export async function finish(
     to: status,
     ...(extra.reason && { reason: extra.reason }),
   });
+  await endTaskReservations(tx, next);
   return next;
 }

@@ -13,8 +13,9 @@ import { agentNames, resolveTeammate } from './agents.js';
 import { type Ctx, isPrivileged, requireActor, withTx } from './context.js';
 import { withIdempotentTx } from './idempotency.js';
 import { checkBodySize, createThread, threadTail } from './messages.js';
-import type { Message, Review, Task, TaskEvent, TaskSummary } from './model.js';
+import type { Message, Reservation, Review, Task, TaskEvent, TaskSummary } from './model.js';
 import { toReview, toTaskEvent } from './model.js';
+import { taskReservations } from './reservations.js';
 import {
   BodyText,
   Cursor,
@@ -215,14 +216,16 @@ export interface TaskDetail {
   reviews: Review[];
   /** Tasks that depend on this one. */
   dependents: TaskSummary[];
+  /** Live file reservations tied to the task, by pattern. */
+  reservations: Reservation[];
 }
 
-/** One task with its thread tail, event history, reviews and dependents. Errors: `not_found`. */
+/** One task with its thread tail, event history, reviews, dependents and file reservations. Errors: `not_found`. */
 export async function getTask(ctx: Ctx, input: unknown): Promise<TaskDetail> {
   const p = parseInput(GetTask, input);
   const me = requireActor(ctx);
   const row = await resolveTaskRow(ctx, me.teamId, p.task);
-  const [task, tail, events, reviews, dependents] = await Promise.all([
+  const [task, tail, events, reviews, dependents, reservations] = await Promise.all([
     loadTask(ctx, row),
     threadTail(ctx, row.thread_id, p.threadLimit),
     ctx.db
@@ -242,6 +245,7 @@ export async function getTask(ctx: Ctx, input: unknown): Promise<TaskDetail> {
       )
       .orderBy('number')
       .execute(),
+    taskReservations(ctx, row.id),
   ]);
   const reviewNames = await agentNames(
     ctx,
@@ -253,6 +257,7 @@ export async function getTask(ctx: Ctx, input: unknown): Promise<TaskDetail> {
     events: events.map((e) => toTaskEvent(e, e.actor_name)),
     reviews: reviews.map((r) => toReview(r, reviewNames, toSummary(row))),
     dependents: dependents.map(toSummary),
+    reservations,
   };
 }
 

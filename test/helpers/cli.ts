@@ -17,7 +17,7 @@ export interface CliResult {
 
 export async function runCli(
   args: string[],
-  opts: { env?: Record<string, string>; input?: string } = {},
+  opts: { env?: Record<string, string>; input?: string; cwd?: string } = {},
 ): Promise<CliResult> {
   const env: NodeJS.ProcessEnv = Object.fromEntries(
     Object.entries(process.env).filter(([k]) => !k.startsWith('SWITCHBOARD_')),
@@ -25,6 +25,7 @@ export async function runCli(
   const child = spawn(process.execPath, [BIN, ...args], {
     env: { ...env, NO_COLOR: '1', ...opts.env },
     stdio: ['pipe', 'pipe', 'pipe'],
+    ...(opts.cwd && { cwd: opts.cwd }),
   });
   let stdout = '';
   let stderr = '';

@@ -16,8 +16,11 @@ export async function openTestDatabase(): Promise<OpenedDb> {
   return TEST_DIALECT === 'postgres' ? openTestPostgres() : openMemoryDatabase();
 }
 
-/** Columns a failed call may still change: activity stamps (a failed call counts as activity). */
-const ACTIVITY_COLUMNS = new Set(['last_seen_at', 'lease_expires_at', 'last_used_at']);
+/**
+ * Columns a failed call may still change: activity stamps (a failed call counts as activity,
+ * which renews claims' leases and file reservations' `expires_at`).
+ */
+const ACTIVITY_COLUMNS = new Set(['last_seen_at', 'lease_expires_at', 'last_used_at', 'expires_at']);
 
 /**
  * The database's data as one string, for "nothing changed" assertions: every table's rows

@@ -292,6 +292,39 @@ const CASES: Record<string, Case> = {
     failure: (w) => w.carol.raw('review_reassign', { review: '#1', to: 'alice' }),
     error: /Error \(forbidden\).*reviewer or the requester/,
   },
+  reservation_create: {
+    success: (w) =>
+      w.bob.raw('reservation_create', { paths: ['src/login/**'], task: '#1', reason: 'fixing the login bug' }),
+    ok: {
+      outcome: /Reserved src\/login\/\*\* \(exclusive, task #1, ends in 1 h\)/,
+      next: /Next: edit; then reservation_release \{paths\}/,
+    },
+    failure: (w) => w.carol.raw('reservation_create', { paths: ['src/**/*.ts'] }),
+    error:
+      /Error \(conflict\): cannot reserve src\/\*\*\/\*\.ts: bob holds src\/login\/\*\* exclusively for "fixing the login bug", on task #1/,
+  },
+  reservation_list: {
+    success: async (w) => {
+      await w.carol.call('reservation_create', { paths: ['src/auth/**'], reason: 'reviewing the auth module' });
+      return w.bob.raw('reservation_list', { path: 'src/auth/session.ts' });
+    },
+    ok: {
+      outcome: /- src\/auth\/\*\* by carol \(exclusive, ends in 1 h\)/,
+      next: /Ask a holder \(teammate_send_message\)/,
+      framed: { from: 'carol', words: 'reviewing the auth module' },
+    },
+    failure: (w) => w.bob.raw('reservation_list', { path: '/etc/passwd' }),
+    error: /Error \(invalid\).*relative to the project root/,
+  },
+  reservation_release: {
+    success: async (w) => {
+      await w.bob.call('reservation_create', { paths: ['src/login/**'] });
+      return w.bob.raw('reservation_release', { paths: ['src/login/**'] });
+    },
+    ok: { outcome: /Released src\/login\/\*\*: teammates may reserve and edit them now/ },
+    failure: (w) => w.bob.raw('reservation_release', {}),
+    error: /Error \(invalid\): give paths .* or ids/,
+  },
 };
 
 const PLAN = 'Refresh the session on every request.';

@@ -36,6 +36,7 @@ describe('getPlate', () => {
       handoffsOffered: [],
       reviews: [],
       unread: 0,
+      reservations: [],
       next: 'teammate_wait_for_messages: nothing to do now; it returns when mail or work you may claim arrives.',
     });
 

@@ -120,6 +120,15 @@ const TOOL_MATRIX: Record<string, Case> = {
     args: (f) => ({ review: f.review, to: 'carol' }),
     who: { rita: 'ok', alice: 'ok', bob: 'forbidden', mallory: 'not_found' },
   },
+  reservation_create: {
+    args: () => ({ paths: ['src/secret/x.ts'] }),
+    who: { alice: 'ok', bob: 'conflict', mallory: 'isolated' },
+  },
+  reservation_list: { args: () => ({}), who: { bob: 'ok', mallory: 'isolated' } },
+  reservation_release: {
+    args: (f) => ({ ids: [f.reservation] }),
+    who: { alice: 'ok', admin: 'ok', bob: 'forbidden', mallory: 'not_found' },
+  },
 };
 
 function expectSeen(outcome: Outcome, shown: string, f: Fixture, label: string) {
@@ -343,6 +352,21 @@ const ROUTE_MATRIX: Record<string, RouteCase> = {
     path: (f) => `/api/v1/reviews/${f.review}/reassign`,
     body: () => ({ to: 'carol' }),
     who: { rita: 'ok', bob: 'forbidden', mallory: 'not_found' },
+  },
+  'GET /api/v1/reservations': { path: () => '/api/v1/reservations', who: { bob: 'ok', mallory: 'isolated' } },
+  'POST /api/v1/reservations': {
+    path: () => '/api/v1/reservations',
+    body: () => ({ paths: ['src/secret/x.ts'] }),
+    who: { alice: 'ok', bob: 'conflict', mallory: 'isolated' },
+  },
+  'POST /api/v1/reservations/release': {
+    path: () => '/api/v1/reservations/release',
+    body: (f) => ({ ids: [f.reservation] }),
+    who: { alice: 'ok', admin: 'ok', bob: 'forbidden', mallory: 'not_found' },
+  },
+  'GET /api/v1/reservations/check': {
+    path: () => '/api/v1/reservations/check?path=src/secret/x.ts',
+    who: { bob: 'ok', mallory: 'isolated' },
   },
 };
 

@@ -17,6 +17,7 @@ import { upsertAgent } from '../../server/ops/agents.js';
 import { type Ctx, createCtx, type Limits } from '../../server/ops/context.js';
 import { sendMessage } from '../../server/ops/messages.js';
 import type { Agent } from '../../server/ops/model.js';
+import { createReservations } from '../../server/ops/reservations.js';
 import { requestReview } from '../../server/ops/reviews.js';
 import { claimTask, createTask, handoffTask } from '../../server/ops/tasks.js';
 import { mintToken, revokeToken } from '../../server/ops/tokens.js';
@@ -108,6 +109,8 @@ export interface Fixture {
   review: string;
   /** An open task anyone in the team may claim. */
   t4: { id: string };
+  /** Alice's exclusive reservation of `src/secret/**` (reason: SECRET), tied to t1. */
+  reservation: string;
   /** A message alice sent bob, in their direct thread. */
   message: string;
   direct: string;
@@ -159,6 +162,8 @@ export async function seed(deps: AppDeps): Promise<Fixture> {
   await claimTask(alice, { task: t3.id });
   const review = await requestReview(alice, { task: t3.id, reviewer: 'rita' });
   const t4 = await createTask(alice, { title: 'Task four' });
+  const reserved = await createReservations(alice, { paths: ['src/secret/**'], reason: SECRET, task: t1.id });
+  const reservation = reserved.reservations[0]?.id as string;
   const sent = await sendMessage(alice, { to: 'bob', message: `${PRIVATE} ${SECRET}` });
   const mallory = ctx('mallory');
   const other = await createTask(mallory, { title: 'Other team task' });
@@ -172,6 +177,7 @@ export async function seed(deps: AppDeps): Promise<Fixture> {
     t3: { id: t3.id },
     review: review.id,
     t4: { id: t4.id },
+    reservation,
     message: sent.message.id,
     direct: sent.message.threadId,
     otherTask: other.id,
@@ -182,6 +188,7 @@ export async function seed(deps: AppDeps): Promise<Fixture> {
       t3.id,
       t4.id,
       review.id,
+      reservation,
       sent.message.id,
       sent.message.threadId,
       '"alice"',

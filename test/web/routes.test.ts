@@ -8,6 +8,7 @@ import { findAgent } from '../../server/ops/agents.js';
 import { createCtx } from '../../server/ops/context.js';
 import { sendMessage } from '../../server/ops/messages.js';
 import { touchActivity } from '../../server/ops/presence.js';
+import { createReservations } from '../../server/ops/reservations.js';
 import { listReviews, requestReview, submitReview } from '../../server/ops/reviews.js';
 import { startSession } from '../../server/ops/sessions.js';
 import { cancelTask, claimTask, completeTask, createTask, getTask } from '../../server/ops/tasks.js';
@@ -373,6 +374,31 @@ describe('board routes (local mode)', () => {
     expect(roster).toContain('<span class="presence online">online</span>');
   });
 
+  it('shows file reservations per teammate on the roster and per task on its page, escaped', async () => {
+    const alice = await w.agent('alice');
+    await w.agent('bob');
+    const t = await createTask(w.as(alice), { title: 'API refactor' });
+    await claimTask(w.as(alice), { task: t.number });
+    await createReservations(w.as(alice), { paths: ['src/api/**'], task: t.id, reason: '<b>moving</b> routes' });
+    await createReservations(w.as(alice), { paths: ['docs/**'], exclusive: false });
+    await b.join('pat');
+    const roster = await (await b.fragment('/t/default/agents')).text();
+    const row = (name: string) => new RegExp(`id="agent-${name}">(.*?)</tr>`, 's').exec(roster)?.[1] ?? '';
+    expect(row('alice')).toContain('<code>docs/**</code> <span class="small">shared</span>');
+    expect(row('alice')).toContain('<code>src/api/**</code> <span class="small">exclusive</span>');
+    expect(row('alice')).toContain('<a href="/t/default/tasks/1">#1</a>');
+    expect(row('alice')).toContain('&lt;b&gt;moving&lt;/b&gt; routes');
+    expect(row('alice')).toContain('· ends in 1h');
+    expect(row('bob')).not.toContain('<code>');
+    const page = await (await b.fragment('/t/default/tasks/1')).text();
+    expect(page).toContain('<h2>Reserved files</h2>');
+    expect(page).toMatch(/<code>src\/api\/\*\*<\/code> <span class="small">exclusive<\/span> by alice/);
+    expect(page).not.toContain('docs/**');
+    await completeTask(w.as(alice), { task: t.number });
+    const after = await (await b.fragment('/t/default/tasks/1')).text();
+    expect(after).toContain('No files are reserved for this task.');
+  });
+
   it('shows how many live sessions each teammate has and from which clients', async () => {
     const alice = await w.agent('alice');
     await w.agent('bob');
@@ -416,6 +442,11 @@ describe('board routes (local mode)', () => {
     const t = await createTask(w.as(alice), { title: 'Live one' });
     await readUntil(`event: task-${t.id}`);
     expect(text).toContain('event: task\n');
+    // A reservation refreshes the roster (agent) and the page of the task it is tied to.
+    text = '';
+    await createReservations(w.as(alice), { paths: ['src/**'], task: t.id });
+    await readUntil(`event: task-${t.id}`);
+    expect(text).toContain('event: agent\n');
     // A stopping server ends the stream instead of waiting on it.
     w.sb.guards.shutdown.abort();
     for (;;) if ((await reader.read()).done) break;

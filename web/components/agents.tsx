@@ -1,8 +1,9 @@
-/** The agents roster: presence, kind and role, summary, tasks held, reviews waiting, unread, reach and live sessions. */
+/** The agents roster: presence, kind and role, summary, tasks held, file reservations, reviews waiting, unread, reach and live sessions. */
 import type { FC } from 'hono/jsx';
 import type { RosterEntry } from '../../server/ops/board.js';
 import type { Teammate } from '../../server/ops/presence.js';
 import { Ago, Badge, teamUrl } from './common.js';
+import { ReservationList } from './reservations.js';
 
 const REACH: Record<Teammate['reachable'], string> = {
   push: 'push: messages arrive on its live session',
@@ -29,6 +30,7 @@ export const RosterPanel: FC<{ team: string; rows: RosterEntry[]; now: number }>
             <th>Kind / role</th>
             <th>Doing</th>
             <th>Holds</th>
+            <th>Reserved files</th>
             <th>Reviews</th>
             <th>Unread</th>
             <th>Reach</th>
@@ -71,6 +73,9 @@ export const RosterPanel: FC<{ team: string; rows: RosterEntry[]; now: number }>
                     </>
                   ))
                 )}
+              </td>
+              <td class="reserved">
+                <ReservationList team={team} list={a.reserved} now={now} />
               </td>
               <td>{a.pendingReviews}</td>
               <td>{a.unread}</td>

@@ -1,4 +1,4 @@
-/** The task page: details, dependencies, hand-off notes, reviews, the thread and the timeline. */
+/** The task page: details, dependencies, file reservations, hand-off notes, reviews, the thread and the timeline. */
 import type { FC } from 'hono/jsx';
 import type { TaskEvent, TaskSummary } from '../../server/ops/model.js';
 import { taskPhases } from '../../server/ops/task-phases.js';
@@ -6,6 +6,7 @@ import type { TaskDetail } from '../../server/ops/tasks.js';
 import { planText } from '../../server/text-format.js';
 import { Ago, Badge, duration, Labels, Markdown, teamUrl } from './common.js';
 import { TaskLife } from './flow.js';
+import { ReservationList } from './reservations.js';
 import { ReviewView } from './reviews.js';
 import { MessageView } from './threads.js';
 
@@ -148,6 +149,15 @@ export const TaskPanel: FC<{ team: string; d: TaskDetail; now: number; csrf: str
           <h2>Dependents</h2>
           <TaskList team={team} tasks={d.dependents} empty="Nothing waits on this task." />
         </div>
+      </section>
+
+      <section class="task-reservations">
+        <h2>Reserved files</h2>
+        {d.reservations.length === 0 ? (
+          <p class="muted">No files are reserved for this task.</p>
+        ) : (
+          <ReservationList team={team} list={d.reservations} now={now} holder={true} />
+        )}
       </section>
 
       {(t.handoff || handoffNotes.length > 0) && (
