@@ -498,6 +498,7 @@ const BOARD_MATRIX: Record<string, BoardCase> = {
     who: { bob: 'ok', admin: 'ok', carol: 'not_found', mallory: 'not_found' },
   },
   'GET /t/:team/reviews': { path: () => '/t/default/reviews', who: { rita: 'ok', mallory: 'not_found' } },
+  'GET /t/:team/flow': { path: () => '/t/default/flow', who: { alice: 'ok', mallory: 'not_found' } },
   'POST /t/:team/tasks': {
     path: () => '/t/default/tasks',
     form: () => ({ title: 'From the board' }),
