@@ -1,7 +1,7 @@
 /** The agents roster: presence, kind and role, summary, tasks held, reviews waiting, unread, reach and live sessions. */
 import type { FC } from 'hono/jsx';
 import type { RosterEntry } from '../../server/ops/board.js';
-import type { Teammate } from '../../server/ops/presence.js';
+import { PUSH_PAUSED, type Teammate } from '../../server/ops/presence.js';
 import { Ago, Badge, teamUrl } from './common.js';
 
 const REACH: Record<Teammate['reachable'], string> = {
@@ -76,6 +76,14 @@ export const RosterPanel: FC<{ team: string; rows: RosterEntry[]; now: number }>
               <td>{a.unread}</td>
               <td title={REACH[a.reachable]}>
                 {a.reachable}
+                {a.pushPaused && (
+                  <>
+                    <br />
+                    <span class="small push-paused" title="its event stream is not read: mail waits in its inbox">
+                      {PUSH_PAUSED}
+                    </span>
+                  </>
+                )}
                 {a.sessions > 0 && (
                   <>
                     <br />
