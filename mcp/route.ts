@@ -310,7 +310,10 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
    */
   function pausePush(sessionId: string, s: McpSession, paused: boolean) {
     s.state.pushPaused = paused;
-    deps.logger.info({ session: sessionId, agent: s.state.actor?.name }, paused ? 'push paused: stream not read' : 'push resumed');
+    deps.logger.info(
+      { session: sessionId, agent: s.state.actor?.name },
+      paused ? 'push paused: stream not read' : 'push resumed',
+    );
     if (!paused) {
       tellPushResumed({ state: s.state, server: s.server }).catch((err) =>
         deps.logger.debug({ err, session: sessionId }, 'push failed'),

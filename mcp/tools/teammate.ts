@@ -16,14 +16,7 @@ import {
   type ThreadView,
 } from '../../server/ops/messages.js';
 import { getPlate, type Plate } from '../../server/ops/plate.js';
-import {
-  ListTeammates,
-  listTeammates,
-  PUSH_PAUSED,
-  type Teammate,
-  WhoAmI,
-  whoami,
-} from '../../server/ops/presence.js';
+import { ListTeammates, listTeammates, PUSH_PAUSED, type Teammate, WhoAmI, whoami } from '../../server/ops/presence.js';
 import { ago, formatMessages, leaseText, mailNextStep, taskRef } from '../../server/text-format.js';
 import { defineTool, IDEMPOTENT_WRITE, READ_ONLY, WRITE } from '../tool.js';
 

@@ -30,7 +30,8 @@ const MESSAGES = 1_500;
 const BODY = 'x'.repeat(32 * 1024);
 const GROWTH_LIMIT_MB = 64;
 
-const rssMb = (pid: number) => Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
+const rssMb = (pid: number) =>
+  Number(/VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1]) / 1024;
 
 async function api(url: string, agent: string, method: string, path: string, body?: unknown) {
   const res = await fetch(`${url}/api/v1${path}`, {
