@@ -2,7 +2,8 @@
  * A client that never reads: one agent opens its MCP GET stream (raw HTTP) and stops reading
  * it, as a stuck or suspended client would; 20,000 messages of 2 KB are then sent to it over
  * the JSON API. The row gives the server's RSS before and after (and its peak, sampled), what
- * the roster says of the agent, whether `/healthz` and another agent's call still answer, and
+ * the roster says of the agent, how much of the growth came in the second half of the sends (a bounded
+ * backlog stops growing; an unbounded one keeps on), whether `/healthz` and another agent's call still answer, and
  * how much of the mail is in the stuck agent's inbox. A second row sends the same mail to an
  * agent with no session on a fresh server: the growth any 20,000 sends cause (heap, caches).
  * Target: under 64 MB of RSS growth (a stream not read gets a bounded backlog, then no pushes).
@@ -32,6 +33,7 @@ async function run(withStream: boolean): Promise<BenchRow> {
     let next = 0;
     let failed = 0;
     let peak = before;
+    let mid = before;
     await Promise.all(
       Array.from({ length: LOOPS }, async () => {
         while (next < MESSAGES) {
@@ -39,6 +41,7 @@ async function run(withStream: boolean): Promise<BenchRow> {
           const r = await sender.call('POST', '/messages', { to: 'stuck', message: BODY });
           if (r.status !== 201 && failed++ === 0) console.error('send failed:', r.status, JSON.stringify(r.json));
           if (next % 500 === 0) peak = Math.max(peak, server.rssMb());
+          if (next === MESSAGES / 2) mid = server.rssMb();
         }
       }),
     );
@@ -70,9 +73,19 @@ async function run(withStream: boolean): Promise<BenchRow> {
       name: withStream
         ? `server RSS, ${fmt(MESSAGES)} messages of 2 KB to one agent whose GET stream is never read`
         : `server RSS, the same ${fmt(MESSAGES)} messages to an agent with no session (for comparison)`,
-      values: { beforeMb: before, afterMb: after, peakMb: peak, growthMb: growth, sendSeconds, failed, unread },
+      values: {
+        beforeMb: before,
+        midMb: mid,
+        afterMb: after,
+        peakMb: peak,
+        growthMb: growth,
+        secondHalfMb: after - mid,
+        sendSeconds,
+        failed,
+        unread,
+      },
       unit: 'MB',
-      figure: `${fmt(before)} → ${fmt(after)} MB (peak ${fmt(peak)}, **growth ${fmt(growth)} MB**); sent in ${fmt(sendSeconds)} s, ${failed} failed, ${fmt(unread)} unread in its inbox; roster: "${said}"; then /healthz ${health.status} in ${fmt(healthMs)} ms, another agent's roster call ${roster.status} in ${fmt(otherMs)} ms`,
+      figure: `${fmt(before)} → ${fmt(after)} MB (peak ${fmt(peak)}, **growth ${fmt(growth)} MB**, ${fmt(after - mid)} MB of it over the second half); sent in ${fmt(sendSeconds)} s, ${failed} failed, ${fmt(unread)} unread in its inbox; roster: "${said}"; then /healthz ${health.status} in ${fmt(healthMs)} ms, another agent's roster call ${roster.status} in ${fmt(otherMs)} ms`,
       ...(withStream && {
         target: `growth < ${TARGET_MB} MB`,
         ok: growth < TARGET_MB && failed === 0 && health.ok && row?.pushPaused === true,
