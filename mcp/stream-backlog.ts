@@ -11,9 +11,17 @@
  * read everything queued it reports it drained. Past `dropAtBytes` events are dropped, not
  * queued (only those already on their way when push stopped, keep-alives and the like): a
  * dropped GET-stream event stays in the event log and comes back on a resume.
+ * Used for GET streams, the only ones pushes go to. A POST response stream carries one call's
+ * own progress and result, bounded by that call, and dropping its result would break the call.
  */
 
-/** Bytes queued in this process, not yet taken by the socket, at which push to a stream pauses. */
+/**
+ * Bytes queued in this process, not yet taken by the socket, at which push to a stream pauses.
+ * By then the kernel's socket buffers (a few MB on loopback, outside the process) are full too,
+ * so the client has not read for a while. 64 KB is some twenty pushes of ordinary mail: a client
+ * that only paused briefly (GC, a busy terminal) rides it out, and a thousand stuck sessions
+ * cost 64 MB, not everything sent to them.
+ */
 export const PAUSE_AT_BYTES = 64 * 1024;
 /**
  * Bytes queued past which events are dropped: room for the pushes in flight when the stream
