@@ -293,6 +293,8 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
     }
     const stream = {};
     s.stream = stream;
+    // A new stream starts with an empty backlog, whatever its predecessor left.
+    if (s.state.pushPaused) pausePush(sessionId, s, false);
     const body = boundBacklog(res.body, {
       first,
       // A stream that ended after its successor opened no longer speaks for the session.
