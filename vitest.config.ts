@@ -29,6 +29,7 @@ const DIALECT_NEUTRAL = [
   'test/mcp/conformance.test.ts',
   'test/mcp/tool-tokens.test.ts',
   'test/mcp/claude-flow-schema.test.ts',
+  'test/security/stuck-stream.test.ts',
   'test/web/browser.test.ts',
   'test/web/flow-browser.test.ts',
 ];

@@ -6,7 +6,7 @@
 import type { SendResult } from '../server/ops/messages.js';
 import type { Agent, InboxMessage, Message, Review, Task, TaskEvent } from '../server/ops/model.js';
 import type { Teammate } from '../server/ops/presence.js';
-import { ago, planText } from '../server/text-format.js';
+import { ago, PUSH_PAUSED, planText } from '../server/text-format.js';
 
 /** Indents every line of `text` by two spaces. */
 export const indent = (text: string, by = '  '): string =>
@@ -25,6 +25,7 @@ export function teammateLine(t: Teammate): string {
       ? `${t.sessions} session${t.sessions === 1 ? '' : 's'}${t.clients.length ? ` (${t.clients.join(', ')})` : ''}`
       : null,
     `reach by ${t.reachable}`,
+    t.pushPaused ? PUSH_PAUSED : null,
     `seen ${ago(t.lastSeenAt)}`,
     `${t.tasksHeld} task${t.tasksHeld === 1 ? '' : 's'}`,
     t.unread ? `${t.unread} unread` : null,

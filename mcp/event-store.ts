@@ -4,8 +4,10 @@
  *
  * - GET stream events (pushes: channel, inbox and log notifications) are stored in the
  *   database (`mcp_events`), written in batches, so a client that was away gets them on
- *   reconnect. They are dropped when the session ends, when the client resumes past them,
- *   or after `retentionMs`.
+ *   reconnect (at most `REPLAY_MAX_BYTES` per resume). They are dropped when the session
+ *   ends, when the client resumes past them, or after `retentionMs`. A stream the client
+ *   stops reading gets no more pushes once its backlog is full (mcp/stream-backlog.ts), so
+ *   it stores none either.
  * - Events on a tool call's own stream (progress, the result) live in memory until
  *   `requestGraceMs` after the result: enough to resume a call whose connection dropped,
  *   without writing every tool result to disk.
@@ -65,6 +67,11 @@ interface CallStream {
   events: { n: number; message: JSONRPCMessage }[];
   doneAt: number | null;
 }
+
+/** Most bytes of stored events (JSON text) one resume replays; about the backlog a stream may hold. */
+export const REPLAY_MAX_BYTES = 1024 * 1024;
+/** Stored events read per query while replaying. */
+const REPLAY_PAGE = 50;
 
 const isResponse = (m: JSONRPCMessage) => 'id' in m && ('result' in m || 'error' in m);
 
@@ -195,13 +202,24 @@ export function createEventLog(deps: AppDeps, opts: EventLogOptions = {}): Event
           return id.streamId;
         }
         await flush();
+        // The SDK queues a replay in memory at once: send at most REPLAY_MAX_BYTES, read a page
+        // at a time. What is left comes with the client's next resume (it resumes after the
+        // last id it got); it is only announcements: the mailbox has the mail.
         let last = id.n;
-        for (const row of await mcpEventsAfter(ctx, sid, GET_STREAM, id.n)) {
-          await send(String(row.seq), JSON.parse(row.message) as JSONRPCMessage);
-          last = row.seq;
+        let bytes = 0;
+        let more = true;
+        while (more && bytes < REPLAY_MAX_BYTES) {
+          const page = await mcpEventsAfter(ctx, sid, GET_STREAM, last, REPLAY_PAGE);
+          more = page.length === REPLAY_PAGE;
+          for (const row of page) {
+            if (bytes >= REPLAY_MAX_BYTES) break;
+            await send(String(row.seq), JSON.parse(row.message) as JSONRPCMessage);
+            bytes += row.message.length;
+            last = row.seq;
+          }
         }
         // Events stored while replaying are still pending: send them too (the SDK skips repeats).
-        for (const row of pending) {
+        for (const row of bytes < REPLAY_MAX_BYTES ? pending : []) {
           if (row.sessionId === sid && row.streamId === GET_STREAM && row.seq > last) {
             await send(String(row.seq), JSON.parse(row.message) as JSONRPCMessage);
           }

@@ -7,7 +7,9 @@
  * - a log notification (`notifications/message`) for clients that show those.
  * Announcements are best-effort and may repeat; each session skips a message id it has
  * already been told about. The mailbox stays the truth: pushed mail is marked delivered,
- * not read.
+ * not read. A session whose stream is not read is skipped while its push is paused
+ * (`SessionState.pushPaused`, mcp/stream-backlog.ts); when it reads again it is told once
+ * how many messages it was not told about.
  */
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { AppDeps } from '../server/deps.js';
@@ -64,7 +66,10 @@ export function startPush(
     const targets: PushTarget[] = [];
     for (const s of sessions()) {
       const id = s.state.actor?.id;
-      if (id && wanted.has(id) && firstTime(s.state, messageId)) targets.push(s);
+      if (!id || !wanted.has(id)) continue;
+      // A stream not read gets nothing more (its backlog is bounded); the inbox has the mail.
+      if (s.state.pushPaused) s.state.pushMissed = (s.state.pushMissed ?? 0) + 1;
+      else if (firstTime(s.state, messageId)) targets.push(s);
     }
     if (targets.length === 0) return;
     const message = known ?? (await getMessage(ctx, messageId));
@@ -126,6 +131,28 @@ async function notify(t: PushTarget, m: Message): Promise<void> {
         level: 'info',
         logger: 'switchboard',
         data: `New message from ${m.from} (id ${m.id}, thread ${m.threadId}): call teammate_check_messages.`,
+      },
+      t.state.sessionId,
+    ),
+  ];
+  if (t.state.subscriptions?.has(INBOX_URI)) sends.push(t.server.sendResourceUpdated({ uri: INBOX_URI }));
+  await Promise.all(sends);
+}
+
+/**
+ * Tells a session whose push has just resumed how many messages arrived while it was paused
+ * (a log notification, and an inbox update if it subscribed), then forgets the count.
+ */
+export async function tellPushResumed(t: PushTarget): Promise<void> {
+  const missed = t.state.pushMissed ?? 0;
+  t.state.pushMissed = 0;
+  if (missed === 0) return;
+  const sends: Promise<void>[] = [
+    t.server.sendLoggingMessage(
+      {
+        level: 'info',
+        logger: 'switchboard',
+        data: `Push resumed: ${missed} message(s) arrived while your event stream was not read; call teammate_check_messages.`,
       },
       t.state.sessionId,
     ),

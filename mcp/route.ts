@@ -4,7 +4,8 @@
  * the factory; unknown session → 404 (the client then starts a new one, as the spec says),
  * which is also what a session opened on another server sharing the database gets here;
  * DELETE ends a session; sessions with no open stream and no request for `sessionIdleMs`
- * are closed.
+ * are closed. A GET stream the client does not read holds a bounded backlog, then push to
+ * the session pauses until it reads again (mcp/stream-backlog.ts).
  */
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
@@ -21,11 +22,12 @@ import { noteRequest, type RequestNotes } from '../server/middleware/request-log
 import { trackResponse } from '../server/middleware/track-response.js';
 import { agentKey, type SessionHold } from '../server/ops/guards.js';
 import { releaseSession } from '../server/ops/session-register.js';
-import { endSession, startSession, updateSession } from '../server/ops/sessions.js';
+import { endSession, setSessionPushPaused, startSession, updateSession } from '../server/ops/sessions.js';
 import { createEventLog, type EventLog, GET_STREAM } from './event-store.js';
 import { holdAgent, sharedNameNotice } from './holds.js';
-import { startPush } from './push.js';
+import { startPush, tellPushResumed } from './push.js';
 import { createMcpServer, type SessionState } from './server.js';
+import { boundBacklog } from './stream-backlog.js';
 import { isToolProfile, TOOL_PROFILES, type ToolProfile } from './tools/index.js';
 
 const DEFAULT_TEAM_ID = '00000000000000000000000000';
@@ -45,6 +47,10 @@ export interface McpSession {
   hadStream?: boolean;
   /** The session's place in the per-agent session register (once bound to an agent). */
   hold?: SessionHold;
+  /** The GET stream now open (an identity token): only it may pause or resume push. */
+  stream?: object;
+  /** The last write of the session's paused push to the database (writes run in order). */
+  pauseWrite?: Promise<void>;
 }
 
 export interface McpEndpoint {
@@ -254,7 +260,7 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
         let res = await s.transport.handleRequest(req, posted);
         if (req.method === 'GET' && res.ok && res.body) {
           s.hadStream = true;
-          res = await primeStream(req, res, sessionId);
+          res = await openStream(req, res, sessionId, s);
         }
         const done = () => {
           s.open -= 1;
@@ -296,31 +302,53 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
   });
 
   /**
+   * A session's GET stream, as sent: with a bounded backlog (mcp/stream-backlog.ts) whose
+   * state pauses and resumes push to the session, and, on a fresh stream, a priming event.
    * The SDK sends no event id on a fresh GET stream, so a client that lost it before the
    * first push could not resume; an empty priming event gives it a `Last-Event-ID` at once.
    * Only for protocol 2025-11-25 and later, whose clients accept events without data.
    */
-  async function primeStream(req: Request, res: Response, sessionId: string): Promise<Response> {
+  async function openStream(req: Request, res: Response, sessionId: string, s: McpSession): Promise<Response> {
+    if (!res.body) return res;
     const version = req.headers.get('mcp-protocol-version') ?? '';
-    if (req.headers.get('last-event-id') || version < '2025-11-25' || !res.body) return res;
-    const id = await events.store(sessionId, GET_STREAM, {});
-    const prime = new TextEncoder().encode(`id: ${id}\ndata: \n\n`);
-    const reader = res.body.getReader();
-    let primed = false;
-    const body = new ReadableStream<Uint8Array>({
-      async pull(controller) {
-        if (!primed) {
-          primed = true;
-          controller.enqueue(prime);
-          return;
-        }
-        const r = await reader.read();
-        if (r.done) controller.close();
-        else controller.enqueue(r.value);
+    let first: Uint8Array | undefined;
+    if (!req.headers.get('last-event-id') && version >= '2025-11-25') {
+      const id = await events.store(sessionId, GET_STREAM, {});
+      first = new TextEncoder().encode(`id: ${id}\ndata: \n\n`);
+    }
+    const stream = {};
+    s.stream = stream;
+    // A new stream starts with an empty backlog, whatever its predecessor left.
+    if (s.state.pushPaused) pausePush(sessionId, s, false);
+    const body = boundBacklog(res.body, {
+      first,
+      // A stream that ended after its successor opened no longer speaks for the session.
+      onBacklog: (backlogged) => {
+        if (s.stream === stream) pausePush(sessionId, s, backlogged);
       },
-      cancel: (reason) => reader.cancel(reason),
+      onDrop: (bytes) => deps.logger.debug({ session: sessionId, bytes }, 'stream backlog full: event dropped'),
     });
     return new Response(body, { status: res.status, statusText: res.statusText, headers: res.headers });
+  }
+
+  /**
+   * Pauses or resumes push to a session whose stream filled or drained its backlog, and
+   * records it for the roster (writes in order, each of the state at its turn).
+   */
+  function pausePush(sessionId: string, s: McpSession, paused: boolean) {
+    s.state.pushPaused = paused;
+    deps.logger.info(
+      { session: sessionId, agent: s.state.actor?.name },
+      paused ? 'push paused: stream not read' : 'push resumed',
+    );
+    if (!paused) {
+      tellPushResumed({ state: s.state, server: s.server }).catch((err) =>
+        deps.logger.debug({ err, session: sessionId }, 'push failed'),
+      );
+    }
+    s.pauseWrite = (s.pauseWrite ?? Promise.resolve())
+      .then(() => setSessionPushPaused(baseCtx(deps), sessionId, s.state.pushPaused === true))
+      .catch((err) => deps.logger.error({ err }, 'recording paused push failed'));
   }
 
   async function closeSession(id: string, s: McpSession) {

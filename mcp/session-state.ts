@@ -13,4 +13,11 @@ export interface SessionState {
   notice?: string | undefined;
   /** Resource URIs the client subscribed to (`switchboard://inbox`). */
   subscriptions?: Set<string>;
+  /**
+   * True while push to this session is paused: its GET stream holds a full backlog the client
+   * has not read (mcp/stream-backlog.ts). Mail still lands in the inbox.
+   */
+  pushPaused?: boolean;
+  /** Messages not pushed while paused, told in one notification when push resumes. */
+  pushMissed?: number;
 }

@@ -17,7 +17,15 @@ import {
 } from '../../server/ops/messages.js';
 import { getPlate, type Plate } from '../../server/ops/plate.js';
 import { ListTeammates, listTeammates, type Teammate, WhoAmI, whoami } from '../../server/ops/presence.js';
-import { ago, formatMessages, leaseText, mailNextStep, reservationPhrase, taskRef } from '../../server/text-format.js';
+import {
+  ago,
+  formatMessages,
+  leaseText,
+  mailNextStep,
+  PUSH_PAUSED,
+  reservationPhrase,
+  taskRef,
+} from '../../server/text-format.js';
 import { defineTool, IDEMPOTENT_WRITE, READ_ONLY, WRITE } from '../tool.js';
 
 function sentText(r: SendResult): string {
@@ -41,7 +49,7 @@ function rosterLine(t: Teammate, now: number): string {
   const role = t.role ? ` (${t.role})` : '';
   const summary = t.summary ? `: "${t.summary}"` : '';
   const reserved = t.reservations ? `, ${t.reservations} reservation(s)` : '';
-  return `- ${t.name}${role} [${t.kind}, ${t.presence}, ${sessionsPhrase(t)}, reach by ${t.reachable}, seen ${ago(t.lastSeenAt, now)}, ${t.tasksHeld} task(s)${reserved}]${summary}`;
+  return `- ${t.name}${role} [${t.kind}, ${t.presence}, ${sessionsPhrase(t)}, reach by ${t.reachable}${t.pushPaused ? ` (${PUSH_PAUSED})` : ''}, seen ${ago(t.lastSeenAt, now)}, ${t.tasksHeld} task(s)${reserved}]${summary}`;
 }
 
 export const teammateTools = [
@@ -73,6 +81,9 @@ export const teammateTools = [
       const now = ctx.now();
       const lines = [
         `You are ${t.name} in team ${t.team}${t.role ? `, role ${t.role}` : ''}; ${sessionsPhrase(t)}; ${p.unread} unread.`,
+        t.pushPaused
+          ? `Note: ${PUSH_PAUSED} (a session of yours has not read its event stream); mail waits in your inbox: teammate_check_messages.`
+          : null,
         p.held.length
           ? `You hold: ${p.held.map((h) => `${taskRef(h)} (${h.status === 'in_review' ? 'in review' : leaseText(h, now)})`).join('; ')}`
           : 'You hold no task.',

@@ -57,6 +57,8 @@ export interface SessionTable {
   ended_at: number | null;
   /** The server process holding the session in memory (`instances.id`); null before migration 0005. */
   instance_id: string | null;
+  /** When push to the session paused because its event stream is not read (UTC ms); null while pushed to. Migration 0011. */
+  push_paused_at: number | null;
 }
 
 export interface TokenTable {

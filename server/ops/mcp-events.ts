@@ -56,12 +56,13 @@ export async function mcpEventStream(ctx: Ctx, sessionId: string, seq: number): 
   return r?.stream_id;
 }
 
-/** Events of one stream after `seq`, oldest first. */
+/** Events of one stream after `seq`, oldest first, at most `limit` of them. */
 export async function mcpEventsAfter(
   ctx: Ctx,
   sessionId: string,
   streamId: string,
   seq: number,
+  limit: number,
 ): Promise<{ seq: number; message: string }[]> {
   return ctx.db
     .selectFrom('mcp_events')
@@ -70,6 +71,7 @@ export async function mcpEventsAfter(
     .where('stream_id', '=', streamId)
     .where('seq', '>', seq)
     .orderBy('seq', 'asc')
+    .limit(limit)
     .execute();
 }
 

@@ -9,6 +9,8 @@ import { type Ctx, requireActor } from './context.js';
 import { type Agent, type Presence, type Reachability, toAgent } from './model.js';
 import { parseInput } from './schemas.js';
 
+/** What the roster, whoami and the board say of a teammate whose push is paused (`Teammate.pushPaused`). */
+
 /** An agent with no activity for this long is `idle` even with a live session (ms). */
 export const IDLE_AFTER_MS = 5 * 60_000;
 /** An agent without a live session counts as `online` this long after its last call (ms). */
@@ -22,6 +24,11 @@ export interface Teammate extends Agent {
   sessions: number;
   /** The clients of those sessions from their MCP initialize, distinct, e.g. `["claude-code 2.1.3", "codex 0.169.0"]`. */
   clients: string[];
+  /**
+   * True when one of those sessions has stopped reading its event stream, so push to it is
+   * paused until it reads again (its mail waits in the inbox): shown as `PUSH_PAUSED`.
+   */
+  pushPaused: boolean;
   tasksHeld: number;
   unread: number;
   /** Live file reservations it holds. */
@@ -52,7 +59,7 @@ export async function rosterOf(ctx: Ctx, teamId: string, teamName: string): Prom
     // Live sessions, and those ended too recently for the agent to count as offline by age alone.
     ctx.db
       .selectFrom('sessions')
-      .select(['agent_id', 'push', 'ended_at', 'client_name', 'client_version'])
+      .select(['agent_id', 'push', 'push_paused_at', 'ended_at', 'client_name', 'client_version'])
       .where('team_id', '=', teamId)
       .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>=', now - RECENT_MS)]))
       .execute(),
@@ -80,7 +87,7 @@ export async function rosterOf(ctx: Ctx, teamId: string, teamName: string): Prom
       .groupBy('agent_id')
       .execute(),
   ]);
-  const live = new Map<string, { n: number; push: boolean; clients: Set<string> }>();
+  const live = new Map<string, { n: number; push: boolean; paused: boolean; clients: Set<string> }>();
   const left = new Map<string, number>();
   for (const s of sessions) {
     if (!s.agent_id) continue;
@@ -88,9 +95,14 @@ export async function rosterOf(ctx: Ctx, teamId: string, teamName: string): Prom
       left.set(s.agent_id, Math.max(left.get(s.agent_id) ?? 0, s.ended_at));
       continue;
     }
-    const cur = live.get(s.agent_id) ?? { n: 0, push: false, clients: new Set<string>() };
+    const cur = live.get(s.agent_id) ?? { n: 0, push: false, paused: false, clients: new Set<string>() };
     if (s.client_name) cur.clients.add(s.client_version ? `${s.client_name} ${s.client_version}` : s.client_name);
-    live.set(s.agent_id, { n: cur.n + 1, push: cur.push || s.push === 1, clients: cur.clients });
+    live.set(s.agent_id, {
+      n: cur.n + 1,
+      push: cur.push || s.push === 1,
+      paused: cur.paused || s.push_paused_at !== null,
+      clients: cur.clients,
+    });
   }
   const heldBy = new Map(held.map((h) => [h.owner_id as string, Number(h.n)]));
   const unreadBy = new Map(unread.map((u) => [u.recipient_id, Number(u.n)]));
@@ -103,6 +115,7 @@ export async function rosterOf(ctx: Ctx, teamId: string, teamName: string): Prom
       reachable: l ? (l.push ? 'push' : 'wait') : 'poll',
       sessions: l?.n ?? 0,
       clients: l ? [...l.clients].sort() : [],
+      pushPaused: l?.paused ?? false,
       tasksHeld: heldBy.get(row.id) ?? 0,
       unread: unreadBy.get(row.id) ?? 0,
       reservations: reservedBy.get(row.id) ?? 0,

@@ -64,6 +64,22 @@ export async function updateSession(
     .execute();
 }
 
+/**
+ * Records whether push to a live session is paused because its event stream is not read
+ * (mcp/stream-backlog.ts): `push_paused_at` is set to now (UTC ms) or cleared. Kept in the
+ * database so the roster shows it from any server. Tells the bus about the session's agent.
+ */
+export async function setSessionPushPaused(ctx: Ctx, id: string, paused: boolean): Promise<void> {
+  const row = await ctx.db
+    .updateTable('sessions')
+    .set({ push_paused_at: paused ? ctx.now() : null })
+    .where('id', '=', id)
+    .where('ended_at', 'is', null)
+    .returning(['team_id', 'agent_id'])
+    .executeTakeFirst();
+  if (row?.agent_id) ctx.emit({ type: 'agent.changed', teamId: row.team_id, agentId: row.agent_id });
+}
+
 /** Marks a session ended (DELETE, idle expiry, shutdown). Idempotent. */
 export async function endSession(ctx: Ctx, id: string): Promise<void> {
   const row = await ctx.db

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GET_STREAM, REPLAY_MAX_BYTES } from '../../mcp/event-store.js';
 import { CHANNEL_METHOD } from '../../mcp/push.js';
 import { connectAgent, startServer, type TestServer } from '../helpers/server.js';
 
@@ -43,6 +44,45 @@ const channelBodies = (events: SseEvent[]) =>
     .filter((m) => m.method === CHANNEL_METHOD)
     .map((m) => m.params.content as string);
 
+/**
+ * A raw session as `agent` (local mode) whose GET stream was opened, primed, and dropped:
+ * its priming event's id is where a resume starts.
+ */
+async function rawSession(server: TestServer, agent: string) {
+  const url = `${server.mcpUrl}?agent=${agent}`;
+  const init = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: PROTOCOL, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    }),
+  });
+  const session = init.headers.get('mcp-session-id') as string;
+  expect(session).toBeTruthy();
+  await init.text();
+  const headers = {
+    'mcp-session-id': session,
+    'mcp-protocol-version': PROTOCOL,
+    accept: 'application/json, text/event-stream',
+  };
+  const ack = await fetch(url, {
+    method: 'POST',
+    headers: { ...headers, 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
+  });
+  expect(ack.status).toBe(202);
+
+  // Open the GET stream: it starts with a priming event carrying an id, then drop it.
+  const first = await fetch(url, { headers: { ...headers, accept: 'text/event-stream' } });
+  const primed = await readEvents(first, (ev) => ev.length >= 1);
+  const lastEventId = primed[0]?.id as string;
+  expect(lastEventId).toMatch(/^\d+$/);
+  return { url, session, headers, lastEventId };
+}
+
 describe('resumable GET stream (Last-Event-ID)', () => {
   let server: TestServer;
   beforeEach(async () => {
@@ -53,37 +93,7 @@ describe('resumable GET stream (Last-Event-ID)', () => {
   });
 
   it('replays the pushes a client missed while its stream was down, from the database', async () => {
-    const url = `${server.mcpUrl}?agent=bob`;
-    const init = await fetch(url, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method: 'initialize',
-        params: { protocolVersion: PROTOCOL, capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
-      }),
-    });
-    const session = init.headers.get('mcp-session-id') as string;
-    expect(session).toBeTruthy();
-    await init.text();
-    const headers = {
-      'mcp-session-id': session,
-      'mcp-protocol-version': PROTOCOL,
-      accept: 'application/json, text/event-stream',
-    };
-    const ack = await fetch(url, {
-      method: 'POST',
-      headers: { ...headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' }),
-    });
-    expect(ack.status).toBe(202);
-
-    // Open the GET stream: it starts with a priming event carrying an id, then drop it.
-    const first = await fetch(url, { headers: { ...headers, accept: 'text/event-stream' } });
-    const primed = await readEvents(first, (ev) => ev.length >= 1);
-    const lastEventId = primed[0]?.id as string;
-    expect(lastEventId).toMatch(/^\d+$/);
+    const { url, session, headers, lastEventId } = await rawSession(server, 'bob');
 
     // Mail arrives while bob has no stream.
     const alice = await connectAgent(server, { agent: 'alice' });
@@ -117,6 +127,44 @@ describe('resumable GET stream (Last-Event-ID)', () => {
     await fetch(url, { method: 'DELETE', headers });
     // Ending the session drops its stored events.
     expect(await stored()).toBe(0);
+  });
+
+  it('replays at most REPLAY_MAX_BYTES per resume; the next resume gets the rest', async () => {
+    const { url, session, headers, lastEventId } = await rawSession(server, 'bob');
+    const big = {
+      jsonrpc: '2.0' as const,
+      method: 'notifications/message',
+      params: { level: 'info', data: 'x'.repeat(50_000) },
+    };
+    const STORED = 30;
+    for (let i = 0; i < STORED; i++) await server.sb.mcp.events.store(session, GET_STREAM, big);
+    // Events are sent until their JSON text reaches the limit: the last one crosses it.
+    const perResume = Math.ceil(REPLAY_MAX_BYTES / JSON.stringify(big).length);
+    expect(perResume).toBeLessThan(STORED);
+    const bigOnes = (events: SseEvent[]) =>
+      events.filter((e) => e.data && JSON.parse(e.data).params?.data === big.params.data);
+
+    // A push after the resume lands behind everything the resume replayed.
+    // One GET stream per session: a dropped one is let go when its socket's close reaches the server.
+    const resume = async (from: string) => {
+      for (let i = 0; ; i++) {
+        const res = await fetch(url, { headers: { ...headers, accept: 'text/event-stream', 'last-event-id': from } });
+        if (res.status !== 409 || i >= 200) return res;
+        await res.text();
+        await new Promise((r) => setTimeout(r, 10));
+      }
+    };
+    const alice = await connectAgent(server, { agent: 'alice' });
+    const first = await resume(lastEventId);
+    await alice.call('teammate_send_message', { to: 'bob', message: 'after the first replay' });
+    const one = await readEvents(first, (ev) => channelBodies(ev).some((b) => b.includes('after the first replay')));
+    expect(bigOnes(one)).toHaveLength(perResume);
+
+    const second = await resume(bigOnes(one).at(-1)?.id as string);
+    const two = await readEvents(second, (ev) => channelBodies(ev).some((b) => b.includes('after the first replay')));
+    expect(bigOnes(two)).toHaveLength(STORED - perResume);
+    await alice.close();
+    await fetch(url, { method: 'DELETE', headers });
   });
 
   it('an SDK client whose GET stream drops reconnects and receives what was pushed meanwhile', async () => {

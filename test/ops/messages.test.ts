@@ -9,6 +9,7 @@ import {
   unreadCount,
 } from '../../server/ops/messages.js';
 import { listTeammates, whoami } from '../../server/ops/presence.js';
+import { endSession, setSessionPushPaused } from '../../server/ops/sessions.js';
 import { createWorld, rejects, type TestWorld } from '../helpers/ctx.js';
 
 let w: TestWorld;
@@ -59,6 +60,32 @@ describe('joining and the roster', () => {
     w.tick(10 * 60_000);
     const later = await listTeammates(w.as(alice), { includeOffline: false });
     expect(later.map((t) => [t.name, t.presence])).toEqual([['bob', 'idle']]);
+  });
+
+  it('says push is paused while a live session of the agent has not read its stream', async () => {
+    const alice = await w.agent('alice');
+    const bob = await w.agent('bob');
+    const base = { team_id: alice.teamId, agent_id: bob.id, transport: 'http', started_at: 0, last_seen_at: 0 };
+    await w.opened.db
+      .insertInto('sessions')
+      .values([
+        { ...base, id: 's1' },
+        { ...base, id: 's2' },
+      ])
+      .execute();
+    const paused = async () =>
+      Object.fromEntries((await listTeammates(w.as(alice), {})).map((t) => [t.name, t.pushPaused]));
+    expect(await paused()).toEqual({ alice: false, bob: false });
+    await setSessionPushPaused(w.as(null), 's2', true);
+    expect(await paused()).toEqual({ alice: false, bob: true });
+    expect(await whoami(w.as(bob))).toMatchObject({ pushPaused: true, sessions: 2 });
+    // It is said of live sessions only, and goes when the stream is read again.
+    await endSession(w.as(null), 's2');
+    expect((await whoami(w.as(bob))).pushPaused).toBe(false);
+    await setSessionPushPaused(w.as(null), 's1', true);
+    expect((await whoami(w.as(bob))).pushPaused).toBe(true);
+    await setSessionPushPaused(w.as(null), 's1', false);
+    expect((await whoami(w.as(bob))).pushPaused).toBe(false);
   });
 
   it('sets the summary and role, and whoami reports unread mail', async () => {

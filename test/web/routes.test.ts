@@ -10,7 +10,7 @@ import { sendMessage } from '../../server/ops/messages.js';
 import { touchActivity } from '../../server/ops/presence.js';
 import { createReservations } from '../../server/ops/reservations.js';
 import { listReviews, requestReview, submitReview } from '../../server/ops/reviews.js';
-import { startSession } from '../../server/ops/sessions.js';
+import { setSessionPushPaused, startSession } from '../../server/ops/sessions.js';
 import { cancelTask, claimTask, completeTask, createTask, getTask } from '../../server/ops/tasks.js';
 import { mintToken } from '../../server/ops/tokens.js';
 import { type BoardWorld, Browser, boardWorld, ORIGIN } from './helpers.js';
@@ -421,6 +421,11 @@ describe('board routes (local mode)', () => {
     const row = (name: string) => new RegExp(`id="agent-${name}">(.*?)</tr>`, 's').exec(roster)?.[1] ?? '';
     expect(row('alice')).toContain('2 sessions (claude-code 2.1.3, codex 0.169.0)');
     expect(row('bob')).not.toContain('session');
+    expect(roster).not.toContain('push paused');
+    // A session that stops reading its stream: the roster says push to it is paused.
+    await setSessionPushPaused(ctx, 's2', true);
+    const paused = await (await b.fragment('/t/default/agents')).text();
+    expect(/id="agent-alice">(.*?)<\/tr>/s.exec(paused)?.[1]).toContain('push paused: stream not read');
   });
 
   it('streams a team’s changes as server-sent events naming what changed', async () => {

@@ -2,6 +2,7 @@
 import type { FC } from 'hono/jsx';
 import type { RosterEntry } from '../../server/ops/board.js';
 import type { Teammate } from '../../server/ops/presence.js';
+import { PUSH_PAUSED } from '../../server/text-format.js';
 import { Ago, Badge, teamUrl } from './common.js';
 import { ReservationList } from './reservations.js';
 
@@ -81,6 +82,14 @@ export const RosterPanel: FC<{ team: string; rows: RosterEntry[]; now: number }>
               <td>{a.unread}</td>
               <td title={REACH[a.reachable]}>
                 {a.reachable}
+                {a.pushPaused && (
+                  <>
+                    <br />
+                    <span class="small push-paused" title="its event stream is not read: mail waits in its inbox">
+                      {PUSH_PAUSED}
+                    </span>
+                  </>
+                )}
                 {a.sessions > 0 && (
                   <>
                     <br />
