@@ -57,7 +57,8 @@ export async function freePort(): Promise<number> {
 
 /**
  * Pinning for CPU-per-call figures: the server on core 1 and the clients on core 0 (`taskset`),
- * so neither side's work lands on the other's core. Empty when `taskset` or a second core is missing.
+ * so neither side's work lands on the other's core. Nothing is pinned without `taskset` or a
+ * second core.
  */
 export const SERVER_CORE = '1';
 export const CLIENT_CORE = '0';
@@ -78,9 +79,9 @@ export function processCpuMs(pid: number): number {
 }
 
 /**
- * Starts `server/main.ts` as its own process (on `opts.core` when given). The send rate limit and the session and wait
- * limits are raised (a benchmark is many agents at full speed on one machine); everything
- * else is the shipped default.
+ * Starts `server/main.ts` as its own process, pinned to `opts.core` when given. The send rate
+ * limit and the session and wait limits are raised (a benchmark is many agents at full speed
+ * on one machine); everything else is the shipped default.
  */
 export async function startServerProcess(
   env: Record<string, string> = {},
