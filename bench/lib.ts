@@ -3,11 +3,11 @@
  * directory and a free loopback port, real MCP SDK clients over Streamable HTTP, a keep-alive
  * JSON API client, percentiles, and the result rows each bench hands to `bench/run.ts`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { Agent, request } from 'node:http';
 import { createServer } from 'node:net';
-import { tmpdir } from 'node:os';
+import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
@@ -56,16 +56,44 @@ export async function freePort(): Promise<number> {
 }
 
 /**
- * Starts `server/main.ts` as its own process. The send rate limit and the session and wait
- * limits are raised (a benchmark is many agents at full speed on one machine); everything
- * else is the shipped default.
+ * Pinning for CPU-per-call figures: the server on core 1 and the clients on core 0 (`taskset`),
+ * so neither side's work lands on the other's core. Nothing is pinned without `taskset` or a
+ * second core.
  */
-export async function startServerProcess(env: Record<string, string> = {}): Promise<ServerProcess> {
+export const SERVER_CORE = '1';
+export const CLIENT_CORE = '0';
+const canPin = cpus().length >= 2 && spawnSync('taskset', ['-V']).status === 0;
+
+/** `taskset -c CORE` as a command prefix, or nothing when pinning is not possible. */
+export const pinnedTo = (core: string): string[] => (canPin ? ['taskset', '-c', core] : []);
+
+/** Pins every thread of this process to `core`; returns whether it could. */
+export function pinSelf(core: string): boolean {
+  return canPin && spawnSync('taskset', ['-a', '-p', '-c', core, String(process.pid)]).status === 0;
+}
+
+/** CPU time (ms, user + system) a process has used, from /proc/PID/stat. */
+export function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // USER_HZ on Linux
+}
+
+/**
+ * Starts `server/main.ts` as its own process, pinned to `opts.core` when given. The send rate
+ * limit and the session and wait limits are raised (a benchmark is many agents at full speed
+ * on one machine); everything else is the shipped default.
+ */
+export async function startServerProcess(
+  env: Record<string, string> = {},
+  opts: { core?: string } = {},
+): Promise<ServerProcess> {
   const dataDir = mkdtempSync(join(tmpdir(), 'switchboard-bench-'));
   const port = await freePort();
   // BENCH_PROFILE=dir writes a V8 CPU profile of the server there (for finding hot paths).
   const profile = process.env.BENCH_PROFILE ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_PROFILE}`] : [];
-  const child: ChildProcess = spawn(process.execPath, [...profile, '--import', 'tsx', MAIN], {
+  const [cmd, ...pin] = [...(opts.core ? pinnedTo(opts.core) : []), process.execPath];
+  // taskset execs the command, so the child's pid is the server's.
+  const child: ChildProcess = spawn(cmd as string, [...pin, ...profile, '--import', 'tsx', MAIN], {
     env: {
       ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('SWITCHBOARD_'))),
       SWITCHBOARD_DATA_DIR: dataDir,
@@ -90,7 +118,6 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
     await sleep(50);
   }
   const pid = child.pid as number;
-  const ticks = 100; // USER_HZ on Linux
   return {
     url,
     pid,
@@ -99,16 +126,82 @@ export async function startServerProcess(env: Record<string, string> = {}): Prom
       const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
       return Number(m?.[1] ?? 0) / 1024;
     },
-    cpuMs: () => {
-      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-      return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticks;
-    },
+    cpuMs: () => processCpuMs(pid),
     stop: async () => {
       if (child.exitCode === null) {
         child.kill('SIGTERM');
         await new Promise((r) => child.once('exit', r));
       }
       rmSync(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+const ROOT = fileURLToPath(new URL('..', import.meta.url));
+/** The claude-peers broker's source (`broker.ts`), beside the project unless CLAUDE_PEERS_DIR says otherwise. */
+const PEERS_DIR = process.env.CLAUDE_PEERS_DIR ?? join(ROOT, '..', 'shared', 'anchors', 'claude-peers');
+/** Bun, installed from npm on first use into this git-ignored cache (never into package.json). */
+const BUN_PREFIX = join(ROOT, 'bench', '.cache', 'bun');
+const BUN = join(BUN_PREFIX, 'node_modules', 'bun', 'bin', 'bun.exe');
+
+/** Bun's binary, installed on first use; null (with why) when it cannot be had. */
+function bunBinary(): { bun: string } | { skipped: string } {
+  if (!existsSync(BUN)) {
+    const r = spawnSync('npm', ['install', '--prefix', BUN_PREFIX, '--no-audit', '--no-fund', '--no-save', 'bun@1'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    });
+    if (r.status !== 0 || !existsSync(BUN)) return { skipped: 'Bun could not be installed from npm' };
+  }
+  return spawnSync(BUN, ['--version']).status === 0 ? { bun: BUN } : { skipped: 'Bun does not run here' };
+}
+
+export interface PeersBroker {
+  url: string;
+  pid: number;
+  cpuMs: () => number;
+  stop: () => Promise<void>;
+}
+
+/**
+ * Starts the claude-peers broker (`bun broker.ts`, unchanged) on a free port and a temp
+ * database, on `core` when given; `{ skipped }` says why not (no source, no Bun).
+ */
+export async function startPeersBroker(core?: string): Promise<PeersBroker | { skipped: string }> {
+  const source = join(PEERS_DIR, 'broker.ts');
+  if (!existsSync(source)) return { skipped: 'claude-peers source not found (set CLAUDE_PEERS_DIR)' };
+  const bun = bunBinary();
+  if ('skipped' in bun) return bun;
+  const dir = mkdtempSync(join(tmpdir(), 'switchboard-bench-peers-'));
+  const port = await freePort();
+  const [cmd, ...args] = [...(core ? pinnedTo(core) : []), bun.bun, source];
+  const child = spawn(cmd as string, args, {
+    env: { ...process.env, CLAUDE_PEERS_PORT: String(port), CLAUDE_PEERS_DB: join(dir, 'peers.db') },
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) return { skipped: `broker exited with ${child.exitCode}` };
+    try {
+      if ((await fetch(`${url}/health`)).ok) break;
+    } catch {}
+    if (Date.now() > deadline) {
+      child.kill('SIGTERM');
+      return { skipped: 'broker did not start' };
+    }
+    await sleep(50);
+  }
+  const pid = child.pid as number;
+  return {
+    url,
+    pid,
+    cpuMs: () => processCpuMs(pid),
+    stop: async () => {
+      if (child.exitCode === null) {
+        child.kill('SIGTERM');
+        await new Promise((r) => child.once('exit', r));
+      }
+      rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -171,6 +264,11 @@ export async function connectMany(url: string, prefix: string, n: number, parall
 
 /** A minimal keep-alive JSON client for the API (node:http, so the client costs little CPU); `agent` null sends no identity. */
 export function apiClient(url: string, agent: string | null, maxSockets = 32) {
+  return httpClient(url, '/api/v1', agent ? { 'x-switchboard-agent': agent } : {}, maxSockets);
+}
+
+/** The keep-alive JSON client under `apiClient`, for any server: paths are taken after `prefix`. */
+export function httpClient(url: string, prefix: string, extraHeaders: Record<string, string>, maxSockets = 32) {
   const u = new URL(url);
   const keepAlive = new Agent({ keepAlive: true, maxSockets });
   const call = (method: string, path: string, body?: unknown): Promise<{ status: number; json: any }> =>
@@ -180,11 +278,11 @@ export function apiClient(url: string, agent: string | null, maxSockets = 32) {
         {
           host: u.hostname,
           port: u.port,
-          path: `/api/v1${path}`,
+          path: `${prefix}${path}`,
           method,
           agent: keepAlive,
           headers: {
-            ...(agent && { 'x-switchboard-agent': agent }),
+            ...extraHeaders,
             accept: 'application/json',
             ...(data && { 'content-type': 'application/json', 'content-length': data.length }),
           },
@@ -265,7 +363,11 @@ export type SendMeasurement = Awaited<ReturnType<typeof measureSends>>;
  * send (the server processes together, and this client process), which tells whether the
  * servers or the clients (on the same cores) set the pace.
  */
-export async function measureSends(servers: ServerProcess[], loops: number, send: (loop: number) => Promise<void>) {
+export async function measureSends(
+  servers: Pick<ServerProcess, 'cpuMs'>[],
+  loops: number,
+  send: (loop: number) => Promise<void>,
+) {
   const serverCpu = () => servers.reduce((sum, s) => sum + s.cpuMs(), 0);
   await drive(loops, WARMUP_SECONDS, send);
   const server0 = serverCpu();

@@ -10,7 +10,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { WebStandardStreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { type Context, Hono } from 'hono';
 import type { AppDeps } from '../server/deps.js';
@@ -29,6 +28,7 @@ import { startPush, tellPushResumed } from './push.js';
 import { createMcpServer, type SessionState } from './server.js';
 import { boundBacklog } from './stream-backlog.js';
 import { isToolProfile, TOOL_PROFILES, type ToolProfile } from './tools/index.js';
+import { SessionTransport } from './transport.js';
 
 const DEFAULT_TEAM_ID = '00000000000000000000000000';
 /** Default for `deps.sessionGraceMs`: the SDK client retries a lost GET stream within ~30 s. */
@@ -37,7 +37,7 @@ const DEFAULT_SESSION_GRACE_MS = 60_000;
 export interface McpSession {
   state: SessionState;
   server: Server;
-  transport: WebStandardStreamableHTTPServerTransport;
+  transport: SessionTransport;
   /** The credential that opened the session; later requests must present the same. */
   credential: string;
   lastActivity: number;
@@ -173,7 +173,7 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
       state.notice = sharedNameNotice(deps, h, state.actor.name, via);
     };
     const ctx = baseCtx(deps);
-    const transport = new WebStandardStreamableHTTPServerTransport({
+    const transport = new SessionTransport({
       sessionIdGenerator: () => randomUUID(),
       eventStore: events.storeFor(() => state.sessionId),
       // SSE comment every 30 s on each open stream (SDK default 15 s): idle sessions stay cheap.
@@ -257,7 +257,7 @@ export function createMcpEndpoint(deps: AppDeps): McpEndpoint {
         });
         s.lastActivity = now();
         s.open += 1;
-        let res = await s.transport.handleRequest(req, posted);
+        let res = await s.transport.handle(req, posted);
         if (req.method === 'GET' && res.ok && res.body) {
           s.hadStream = true;
           res = await openStream(req, res, sessionId, s);

@@ -4,6 +4,7 @@
  * from the connection's credentials or by `teammate_join`, never from tool arguments.
  */
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { Protocol } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import {
   CallToolRequestSchema,
   type CallToolResult,
@@ -113,69 +114,77 @@ export function createMcpServer({ deps, state, admit, onBind }: McpServerOptions
   registerResources(server, deps, state);
   registerPrompts(server);
 
-  server.setRequestHandler(CallToolRequestSchema, async (req, extra): Promise<CallToolResult> => {
-    const tool = profile.byName.get(req.params.name);
-    if (!tool) {
-      const why = TOOLS.some((t) => t.name === req.params.name)
-        ? `not in this session's "${state.profile}" tool profile (connect without ?tools= for every tool)`
-        : 'see tools/list';
-      return toolError(
-        new DomainError('not_found', `unknown tool ${req.params.name}: ${why}`),
-        deps.logger,
-        req.params.name,
-        { unread: 0 },
-      );
-    }
-    const ctx = createCtx(deps, state.actor, { admin: state.admin });
-    /** What is said around the result: the session's one-time notice and the unread notice. */
-    const framing = async (c: Ctx): Promise<Framing> => {
-      const notice = state.notice;
-      state.notice = undefined;
-      return { unread: state.actor ? await unreadCount(c, state.actor.id) : 0, notice };
-    };
-    const progressToken = extra._meta?.progressToken;
-    let progressCount = 0;
-    const session: ToolSession = {
-      sessionId: state.sessionId,
-      signal: extra.signal,
-      admit,
-      bind: async (agentId) => {
-        const agent = await getAgentById(ctx, agentId);
-        if (!agent) throw new DomainError('not_found', 'agent vanished while joining');
-        state.actor = agent;
-        await onBind(agent);
-      },
-      progress: async (message) => {
-        if (progressToken === undefined) return;
-        progressCount += 1;
-        await extra.sendNotification({
-          method: 'notifications/progress',
-          params: { progressToken, progress: progressCount, message },
-        });
-      },
-    };
-    const started = performance.now();
-    const timed = (outcome: string) => deps.metrics?.toolCall(tool.name, outcome, (performance.now() - started) / 1000);
-    try {
-      if (tool.needsActor !== false && !state.actor) {
-        throw new DomainError(
-          'unauthorized',
-          'no teammate identity on this session: call teammate_join with your name first',
+  // Registered past Server's own tools/call wrapper, which parses the request a second time
+  // (Protocol has just parsed it) and the result once more: results are built by
+  // toolResult/toolError, and each call's arguments are parsed by its operation's schema.
+  Protocol.prototype.setRequestHandler.call(
+    server,
+    CallToolRequestSchema,
+    async (req, extra): Promise<CallToolResult> => {
+      const tool = profile.byName.get(req.params.name);
+      if (!tool) {
+        const why = TOOLS.some((t) => t.name === req.params.name)
+          ? `not in this session's "${state.profile}" tool profile (connect without ?tools= for every tool)`
+          : 'see tools/list';
+        return toolError(
+          new DomainError('not_found', `unknown tool ${req.params.name}: ${why}`),
+          deps.logger,
+          req.params.name,
+          { unread: 0 },
         );
       }
-      if (state.actor) {
-        state.actor = await touchActivity(ctx);
-        ctx.actor = state.actor;
-        if (!state.actor) throw new DomainError('unauthorized', 'your teammate record no longer exists; join again');
+      const ctx = createCtx(deps, state.actor, { admin: state.admin });
+      /** What is said around the result: the session's one-time notice and the unread notice. */
+      const framing = async (c: Ctx): Promise<Framing> => {
+        const notice = state.notice;
+        state.notice = undefined;
+        return { unread: state.actor ? await unreadCount(c, state.actor.id) : 0, notice };
+      };
+      const progressToken = extra._meta?.progressToken;
+      let progressCount = 0;
+      const session: ToolSession = {
+        sessionId: state.sessionId,
+        signal: extra.signal,
+        admit,
+        bind: async (agentId) => {
+          const agent = await getAgentById(ctx, agentId);
+          if (!agent) throw new DomainError('not_found', 'agent vanished while joining');
+          state.actor = agent;
+          await onBind(agent);
+        },
+        progress: async (message) => {
+          if (progressToken === undefined) return;
+          progressCount += 1;
+          await extra.sendNotification({
+            method: 'notifications/progress',
+            params: { progressToken, progress: progressCount, message },
+          });
+        },
+      };
+      const started = performance.now();
+      const timed = (outcome: string) =>
+        deps.metrics?.toolCall(tool.name, outcome, (performance.now() - started) / 1000);
+      try {
+        if (tool.needsActor !== false && !state.actor) {
+          throw new DomainError(
+            'unauthorized',
+            'no teammate identity on this session: call teammate_join with your name first',
+          );
+        }
+        if (state.actor) {
+          state.actor = await touchActivity(ctx);
+          ctx.actor = state.actor;
+          if (!state.actor) throw new DomainError('unauthorized', 'your teammate record no longer exists; join again');
+        }
+        const result = await tool.run(ctx, req.params.arguments ?? {}, session);
+        timed('ok');
+        return toolResult(result, tool.text(result, ctx), await framing(ctx));
+      } catch (err) {
+        timed(isDomainError(err) ? err.code : 'internal');
+        return toolError(err, deps.logger, tool.name, await framing(ctx).catch(() => ({ unread: 0 })));
       }
-      const result = await tool.run(ctx, req.params.arguments ?? {}, session);
-      timed('ok');
-      return toolResult(result, tool.text(result, ctx), await framing(ctx));
-    } catch (err) {
-      timed(isDomainError(err) ? err.code : 'internal');
-      return toolError(err, deps.logger, tool.name, await framing(ctx).catch(() => ({ unread: 0 })));
-    }
-  });
+    },
+  );
 
   return server;
 }

@@ -4,6 +4,7 @@
  * other operations.
  */
 import { z } from 'zod';
+import { compileOnce } from '../db/compiled.js';
 import type { AgentRow } from '../db/schema.js';
 import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
@@ -163,16 +164,20 @@ export async function ensureTeam(ctx: Ctx, name: string): Promise<{ id: string; 
  * Returns null when there is no such team or agent.
  */
 export async function findAgent(ctx: Ctx, teamName: string, agentName: string): Promise<Agent | null> {
-  const row = await ctx.db
+  const [row] = await agentByName(ctx.db, teamName, agentName);
+  return row ? toAgent(row, row.team_name) : null;
+}
+
+/** `findAgent`'s query (run on every JSON API request), compiled once. */
+const agentByName = compileOnce(2, (db, teamName: string, agentName: string) =>
+  db
     .selectFrom('agents')
     .innerJoin('teams', 'teams.id', 'agents.team_id')
     .selectAll('agents')
     .select('teams.name as team_name')
     .where('teams.name', '=', teamName)
-    .where('agents.name', '=', agentName)
-    .executeTakeFirst();
-  return row ? toAgent(row, row.team_name) : null;
-}
+    .where('agents.name', '=', agentName),
+);
 
 /** Loads an agent by id (e.g. from a token), or null. */
 export async function getAgentById(ctx: Ctx, id: string): Promise<Agent | null> {

@@ -5,7 +5,7 @@
  * (several servers on one PostgreSQL database) the same events are also written for the other
  * servers, in the transaction of the change.
  */
-import type { Kysely, Transaction } from 'kysely';
+import { type Kysely, SqliteAdapter, sql, type Transaction } from 'kysely';
 import type { Bus, BusEvent } from '../bus.js';
 import type { Database } from '../db/schema.js';
 import { DomainError } from '../errors.js';
@@ -132,6 +132,8 @@ export function createCtx(deps: CtxDeps, actor: Agent | null, opts: { admin?: bo
  * emitted inside are delivered after the outermost commit and dropped on rollback; with a
  * relay they are also written for the other servers as the transaction's last statements,
  * so they commit (and become visible to them) together with the change.
+ * On SQLite, transactions that arrive while another is running share one commit (see
+ * `commitInGroups`); `withTx` still resolves only after the commit that stores `fn`'s work.
  */
 export async function withTx<T>(ctx: Ctx, fn: (tx: Ctx) => Promise<T>): Promise<T> {
   if (ctx.inTx) return fn(ctx);
@@ -139,13 +141,15 @@ export async function withTx<T>(ctx: Ctx, fn: (tx: Ctx) => Promise<T>): Promise<
   const started = ctx.metrics ? performance.now() : 0;
   const timed = (outcome: 'commit' | 'rollback') =>
     ctx.metrics?.transaction((performance.now() - started) / 1000, outcome);
+  const body = async (trx: Transaction<Database>) => {
+    const r = await fn({ ...ctx, db: trx, inTx: true, emit: (e) => pending.push(e) });
+    if (ctx.relay && pending.length > 0) await ctx.relay.record(trx, pending, ctx.now());
+    return r;
+  };
+  const db = ctx.db as Kysely<Database>;
   let result: T;
   try {
-    result = await (ctx.db as Kysely<Database>).transaction().execute(async (trx) => {
-      const r = await fn({ ...ctx, db: trx, inTx: true, emit: (e) => pending.push(e) });
-      if (ctx.relay && pending.length > 0) await ctx.relay.record(trx, pending, ctx.now());
-      return r;
-    });
+    result = isSqlite(db) ? await commitInGroups(db, body) : await db.transaction().execute(body);
   } catch (err) {
     timed('rollback');
     throw err;
@@ -153,6 +157,87 @@ export async function withTx<T>(ctx: Ctx, fn: (tx: Ctx) => Promise<T>): Promise<
   timed('commit');
   for (const e of pending) ctx.bus.emit(e);
   return result;
+}
+
+const isSqlite = (db: Kysely<Database>) => db.getExecutor().adapter instanceof SqliteAdapter;
+
+interface GroupJob {
+  body: (trx: Transaction<Database>) => Promise<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (err: unknown) => void;
+}
+
+/** Transactions waiting for the next group, per database; `running` while a group is open. */
+interface CommitGroups {
+  queue: GroupJob[];
+  running: boolean;
+}
+
+// Keyed by the database a context was built on: one queue per open SQLite connection.
+const groupsByDb = new WeakMap<Kysely<Database>, CommitGroups>();
+
+/**
+ * Group commit for SQLite's one connection: a transaction that arrives while another runs
+ * waits (it would wait for the connection anyway), and the waiting ones then run one after
+ * another inside one BEGIN … COMMIT, each in its own savepoint, so a failing one is rolled
+ * back alone and rejects alone. One commit then writes each shared page (the tables' last
+ * leaves, the indexes' hot pages) once for the whole group. Every caller resolves or rejects
+ * only after its group's commit; if the commit fails, every caller of the group gets its error.
+ */
+function commitInGroups<T>(db: Kysely<Database>, body: (trx: Transaction<Database>) => Promise<T>): Promise<T> {
+  let groups = groupsByDb.get(db);
+  if (!groups) {
+    groups = { queue: [], running: false };
+    groupsByDb.set(db, groups);
+  }
+  const g = groups;
+  return new Promise<T>((resolve, reject) => {
+    g.queue.push({ body, resolve: resolve as (value: unknown) => void, reject });
+    if (!g.running) void runGroups(db, g);
+  });
+}
+
+async function runGroups(db: Kysely<Database>, g: CommitGroups): Promise<void> {
+  g.running = true;
+  try {
+    while (g.queue.length > 0) {
+      const jobs = g.queue;
+      g.queue = [];
+      const outcomes: ({ ok: true; value: unknown } | { ok: false; error: unknown })[] = [];
+      try {
+        await db.transaction().execute(async (trx) => {
+          // Alone, a job needs no savepoint: its error rolls the transaction back as before.
+          if (jobs.length === 1) {
+            outcomes.push({ ok: true, value: await (jobs[0] as GroupJob).body(trx) });
+            return;
+          }
+          for (const job of jobs) {
+            await sql`savepoint group_job`.execute(trx);
+            try {
+              const value = await job.body(trx);
+              await sql`release group_job`.execute(trx);
+              outcomes.push({ ok: true, value });
+            } catch (error) {
+              await sql`rollback to group_job`.execute(trx);
+              await sql`release group_job`.execute(trx);
+              outcomes.push({ ok: false, error });
+            }
+          }
+        });
+      } catch (error) {
+        // Nothing of the group was stored (its commit, or a rollback, failed).
+        for (const job of jobs) job.reject(error);
+        continue;
+      }
+      jobs.forEach((job, i) => {
+        const o = outcomes[i] as (typeof outcomes)[number];
+        if (o.ok) job.resolve(o.value);
+        else job.reject(o.error);
+      });
+    }
+  } finally {
+    g.running = false;
+  }
 }
 
 /** The acting agent, or `unauthorized` telling the caller how to get one. */

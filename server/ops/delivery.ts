@@ -5,6 +5,7 @@
  * no timer polls the database and no transaction is held while waiting.
  */
 import { z } from 'zod';
+import { compileOnce } from '../db/compiled.js';
 import { type Ctx, requireActor } from './context.js';
 import type { Waiter, WaiterRegistry } from './guards.js';
 import { readInbox } from './messages.js';
@@ -203,8 +204,22 @@ export async function getMessage(ctx: Ctx, id: string): Promise<Message | null> 
 }
 
 /** Marks a message delivered (handed to a live session) for these recipients; keeps earlier times. */
+/** `markDelivered` for one recipient (each push), compiled once. */
+const markOneDelivered = compileOnce(3, (db, now: number, messageId: string, recipientId: string) =>
+  db
+    .updateTable('deliveries')
+    .set({ delivered_at: now })
+    .where('message_id', '=', messageId)
+    .where('recipient_id', '=', recipientId)
+    .where('delivered_at', 'is', null),
+);
+
 export async function markDelivered(ctx: Ctx, messageId: string, recipientIds: readonly string[]): Promise<void> {
   if (recipientIds.length === 0) return;
+  if (recipientIds.length === 1) {
+    await markOneDelivered(ctx.db, ctx.now(), messageId, recipientIds[0] as string);
+    return;
+  }
   await ctx.db
     .updateTable('deliveries')
     .set({ delivered_at: ctx.now() })

@@ -3,6 +3,7 @@
  * unread count every tool result reports.
  */
 import { z } from 'zod';
+import { compileOnce } from '../db/compiled.js';
 import { DomainError } from '../errors.js';
 import { type Ctx, requireActor, withTx } from './context.js';
 import { type InboxMessage, isoOrNull, toMessage } from './model.js';
@@ -131,11 +132,15 @@ export async function ackMessages(ctx: Ctx, input: unknown): Promise<{ acked: st
 
 /** Number of unread messages in an agent's inbox. */
 export async function unreadCount(ctx: Ctx, agentId: string): Promise<number> {
-  const r = await ctx.db
+  const [r] = await countUnread(ctx.db, agentId);
+  return Number(r?.n ?? 0);
+}
+
+/** `unreadCount`'s query (run after every MCP tool call), compiled once. */
+const countUnread = compileOnce(1, (db, agentId: string) =>
+  db
     .selectFrom('deliveries')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .where('recipient_id', '=', agentId)
-    .where('read_at', 'is', null)
-    .executeTakeFirstOrThrow();
-  return Number(r.n);
-}
+    .where('read_at', 'is', null),
+);

@@ -4,6 +4,7 @@
  * reported as connected or queued. Claude Flow's argument names are accepted.
  */
 import { z } from 'zod';
+import { compileOnce } from '../db/compiled.js';
 import { DomainError } from '../errors.js';
 import { unknownTeammate } from './agents.js';
 import { type Ctx, requireActor } from './context.js';
@@ -291,15 +292,17 @@ async function resolveRecipientRows(ctx: Ctx, me: Agent, specs: string[]): Promi
   const trimmed = specs.map((s) => s.trim());
   const plain = trimmed.every((s) => s !== '*' && !s.toLowerCase().startsWith('role:'));
   const wanted = [...new Set(trimmed.map((s) => s.replace(/^@/, '').toLowerCase()))];
-  let roster = plain
-    ? await ctx.db
-        .selectFrom('agents')
-        .select(['id', 'name', 'role', 'last_seen_at'])
-        .where('team_id', '=', me.teamId)
-        .where('kind', '!=', 'system')
-        .where('name', 'in', wanted)
-        .execute()
-    : await wholeTeam();
+  let roster = !plain
+    ? await wholeTeam()
+    : wanted.length === 1
+      ? await teammateByName(ctx.db, me.teamId, wanted[0] as string)
+      : await ctx.db
+          .selectFrom('agents')
+          .select(['id', 'name', 'role', 'last_seen_at'])
+          .where('team_id', '=', me.teamId)
+          .where('kind', '!=', 'system')
+          .where('name', 'in', wanted)
+          .execute();
   if (plain && roster.length < wanted.length) roster = await wholeTeam();
   const ids = new Map<string, RecipientRow>();
   for (const raw of specs) {
@@ -337,6 +340,30 @@ async function resolveRecipientRows(ctx: Ctx, me: Agent, specs: string[]): Promi
   return [...ids.values()];
 }
 
+/** One teammate by name (a direct send), compiled once. */
+const teammateByName = compileOnce(2, (db, teamId: string, name: string) =>
+  db
+    .selectFrom('agents')
+    .select(['id', 'name', 'role', 'last_seen_at'])
+    .where('team_id', '=', teamId)
+    .where('kind', '!=', 'system')
+    .where('name', '=', name),
+);
+
+/** Live sessions of one agent, and its latest end among those ended since `since` (a direct send), compiled once. */
+const sessionsOfOne = compileOnce(2, (db, agentId: string, since: number) =>
+  db
+    .selectFrom('sessions')
+    .select((eb) => [
+      'agent_id',
+      eb.fn.sum<number>(eb.case().when('ended_at', 'is', null).then(1).else(0).end()).as('n'),
+      eb.fn.max('ended_at').as('left'),
+    ])
+    .where('agent_id', '=', agentId)
+    .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>=', since)]))
+    .groupBy('agent_id'),
+);
+
 /** Presence of each recipient (given by id, or as rows already loaded), sorted by name. */
 async function recipientStates(ctx: Ctx, recipients: string[] | RecipientRow[]): Promise<RecipientState[]> {
   if (recipients.length === 0) return [];
@@ -348,17 +375,19 @@ async function recipientStates(ctx: Ctx, recipients: string[] | RecipientRow[]):
       ? loaded
       : ctx.db.selectFrom('agents').select(['id', 'name', 'last_seen_at']).where('id', 'in', ids).execute(),
     // Live sessions, and the latest end among those ended too recently to go by age alone.
-    ctx.db
-      .selectFrom('sessions')
-      .select((eb) => [
-        'agent_id',
-        eb.fn.sum<number>(eb.case().when('ended_at', 'is', null).then(1).else(0).end()).as('n'),
-        eb.fn.max('ended_at').as('left'),
-      ])
-      .where('agent_id', 'in', ids)
-      .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>=', now - RECENT_MS)]))
-      .groupBy('agent_id')
-      .execute(),
+    ids.length === 1
+      ? sessionsOfOne(ctx.db, ids[0] as string, now - RECENT_MS)
+      : ctx.db
+          .selectFrom('sessions')
+          .select((eb) => [
+            'agent_id',
+            eb.fn.sum<number>(eb.case().when('ended_at', 'is', null).then(1).else(0).end()).as('n'),
+            eb.fn.max('ended_at').as('left'),
+          ])
+          .where('agent_id', 'in', ids)
+          .where((eb) => eb.or([eb('ended_at', 'is', null), eb('ended_at', '>=', now - RECENT_MS)]))
+          .groupBy('agent_id')
+          .execute(),
   ]);
   const liveBy = new Map(live.map((l) => [l.agent_id as string, l]));
   return rows

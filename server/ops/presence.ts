@@ -4,6 +4,7 @@
  * which also renews the leases of the tasks an agent holds.
  */
 import { z } from 'zod';
+import { compileOnce } from '../db/compiled.js';
 import { DomainError } from '../errors.js';
 import { type Ctx, requireActor } from './context.js';
 import { type Agent, type Presence, type Reachability, toAgent } from './model.js';
@@ -153,6 +154,9 @@ export async function whoami(ctx: Ctx, input: unknown = {}): Promise<Teammate> {
   return mine;
 }
 
+/** The agent's row, read back on every MCP call between activity writes; compiled once. */
+const agentById = compileOnce(1, (db, id: string) => db.selectFrom('agents').selectAll().where('id', '=', id));
+
 /** Least time between two writes of one agent's activity (ms): presence and leases need no finer grain. */
 export const ACTIVITY_WRITE_MS = 1_000;
 
@@ -175,7 +179,7 @@ export async function touchActivity(ctx: Ctx, opts: { loaded?: boolean } = {}): 
   const last = written?.get(me.id);
   if (last !== undefined && now >= last && now - last < ACTIVITY_WRITE_MS) {
     if (opts.loaded) return me;
-    const fresh = await ctx.db.selectFrom('agents').selectAll().where('id', '=', me.id).executeTakeFirst();
+    const [fresh] = await agentById(ctx.db, me.id);
     return fresh ? toAgent(fresh, me.team) : null;
   }
   if (written) {

@@ -6,6 +6,7 @@
  * carries the app's guards (server/ops/guards.ts).
  */
 import { sql } from 'kysely';
+import { compileOnce } from '../db/compiled.js';
 import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
 import { type Ctx, requireActor, withTx } from './context.js';
@@ -38,19 +39,7 @@ export async function chargeSend(ctx: Ctx): Promise<void> {
   const now = ctx.now();
   // The latest `send_full_at` that still leaves a token now.
   const lastFull = now + (rate - 1) * interval;
-  const taken = await ctx.db
-    .insertInto('agent_limits')
-    .values({ agent_id: me.id, send_full_at: now + interval })
-    .onConflict((oc) =>
-      oc
-        .column('agent_id')
-        .doUpdateSet({
-          send_full_at: sql<number>`CASE WHEN agent_limits.send_full_at > ${now} THEN agent_limits.send_full_at + ${interval} ELSE ${now + interval} END`,
-        })
-        .where('agent_limits.send_full_at', '<=', lastFull),
-    )
-    .returning('agent_id')
-    .executeTakeFirst();
+  const [taken] = await takeSendToken(ctx.db, me.id, now, interval, now + interval, lastFull);
   if (taken) return;
   const row = await ctx.db
     .selectFrom('agent_limits')
@@ -65,6 +54,24 @@ export async function chargeSend(ctx: Ctx): Promise<void> {
     { limit: rate, retryAfterMs },
   );
 }
+
+/** `chargeSend`'s conditional upsert (every send), compiled once. */
+const takeSendToken = compileOnce(
+  5,
+  (db, agentId: string, now: number, interval: number, fullAt: number, lastFull: number) =>
+    db
+      .insertInto('agent_limits')
+      .values({ agent_id: agentId, send_full_at: fullAt })
+      .onConflict((oc) =>
+        oc
+          .column('agent_id')
+          .doUpdateSet({
+            send_full_at: sql<number>`CASE WHEN agent_limits.send_full_at > ${now} THEN agent_limits.send_full_at + ${interval} ELSE ${fullAt} END`,
+          })
+          .where('agent_limits.send_full_at', '<=', lastFull),
+      )
+      .returning('agent_id'),
+);
 
 export interface WaitSlot {
   /** Aborts when the server shuts down: the waiting call should return what it has at once. */

@@ -3,6 +3,7 @@
  * who may see it, and reading it (read-only: only the inbox operations change delivery state).
  */
 import { z } from 'zod';
+import { compileOnce } from '../db/compiled.js';
 import { DomainError } from '../errors.js';
 import { newId } from '../ids.js';
 import { type Ctx, isPrivileged, requireActor } from './context.js';
@@ -47,14 +48,7 @@ export async function countInDirectThread(
 ): Promise<{ id: string; counted: boolean }> {
   const key = [a, b].sort().join(':');
   const now = ctx.now();
-  const countIn = () =>
-    ctx.db
-      .updateTable('threads')
-      .set((eb) => ({ last_message_at: now, message_count: eb('message_count', '+', 1) }))
-      .where('team_id', '=', teamId)
-      .where('direct_key', '=', key)
-      .returning('id')
-      .executeTakeFirst();
+  const countIn = async () => (await countInThread(ctx.db, now, teamId, key))[0];
   const found = await countIn();
   if (found) return { id: found.id, counted: true };
   const id = newId(now);
@@ -82,6 +76,16 @@ export async function countInDirectThread(
   if (!theirs) throw new Error(`direct thread ${key} conflicted on insert but is not there`);
   return { id: theirs.id, counted: true };
 }
+
+/** `countInDirectThread`'s update (every direct send), compiled once. */
+const countInThread = compileOnce(3, (db, now: number, teamId: string, key: string) =>
+  db
+    .updateTable('threads')
+    .set((eb) => ({ last_message_at: now, message_count: eb('message_count', '+', 1) }))
+    .where('team_id', '=', teamId)
+    .where('direct_key', '=', key)
+    .returning('id'),
+);
 
 /** Everyone who has sent or received in a thread, except `exclude`. */
 export async function threadParticipants(ctx: Ctx, threadId: string, exclude: string): Promise<string[]> {

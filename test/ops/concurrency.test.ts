@@ -1,9 +1,13 @@
 /**
  * Operations called at the same moment by several callers. On SQLite the calls' transactions
  * take turns; on PostgreSQL (SWITCHBOARD_TEST_DIALECT=postgres) they run at once on separate
- * connections, which is where a read-then-insert meets a unique index.
+ * connections, which is where a read-then-insert meets a unique index. On SQLite, calls that
+ * arrive while another transaction runs share its successor's commit (group commit), each in
+ * a savepoint of its own.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DomainError } from '../../server/errors.js';
+import { withTx } from '../../server/ops/context.js';
 import { sendMessage } from '../../server/ops/messages.js';
 import type { Agent } from '../../server/ops/model.js';
 import { createTask, listTasks } from '../../server/ops/tasks.js';
@@ -74,5 +78,50 @@ describe('concurrent calls', () => {
     }
     const all = await listTasks(w.as(lead), { limit: 100 });
     expect(all.tasks.map((t) => t.number)).toEqual(Array.from({ length: ROUNDS }, (_, i) => i + 1));
+  });
+
+  it('keeps each of many sends at once apart: a failing one rolls back alone, the others are stored and announced', async () => {
+    const alice = await w.agent('alice');
+    const bob = await w.agent('bob');
+    const before = w.events.length;
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 12 }, (_, i) =>
+        sendMessage(w.as(alice), { to: i % 4 === 3 ? 'nobody' : 'bob', message: `m${i}` }),
+      ),
+    );
+    const failed = outcomes.filter((o) => o.status === 'rejected');
+    expect(failed).toHaveLength(3);
+    for (const f of failed) expect((f as PromiseRejectedResult).reason).toBeInstanceOf(DomainError);
+    const bodies = await w.opened.db.selectFrom('messages').select('body').where('sender_id', '=', alice.id).execute();
+    expect(bodies.map((b) => b.body).sort()).toEqual(['m0', 'm1', 'm10', 'm2', 'm4', 'm5', 'm6', 'm8', 'm9']);
+    const delivered = await w.opened.db
+      .selectFrom('deliveries')
+      .select('recipient_id')
+      .where('recipient_id', '=', bob.id)
+      .execute();
+    expect(delivered).toHaveLength(9);
+    expect(w.events.slice(before).filter((e) => e.type === 'message.created')).toHaveLength(9);
+  });
+
+  it('rolls back a transaction that fails after writing, and keeps the others of its moment', async () => {
+    const agents = await Promise.all(['ann', 'ben', 'cat'].map((n) => w.agent(n)));
+    const write = (agent: Agent, fail: boolean) =>
+      withTx(w.as(agent), async (tx) => {
+        await tx.db.updateTable('agents').set({ summary: 'written' }).where('id', '=', agent.id).execute();
+        if (fail) throw new DomainError('conflict', `failed after writing for ${agent.name}`);
+      });
+    const outcomes = await Promise.allSettled(agents.map((a, i) => write(a, i === 1)));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+    const rows = await w.opened.db
+      .selectFrom('agents')
+      .select(['name', 'summary'])
+      .where('name', 'in', ['ann', 'ben', 'cat'])
+      .orderBy('name')
+      .execute();
+    expect(rows).toEqual([
+      { name: 'ann', summary: 'written' },
+      { name: 'ben', summary: null },
+      { name: 'cat', summary: 'written' },
+    ]);
   });
 });
