@@ -5,11 +5,12 @@
  */
 import type { ToolDef } from '../tool.js';
 import { reviewTools } from './review.js';
+import { searchTools } from './search.js';
 import { taskTools } from './task.js';
 import { teammateTools } from './teammate.js';
 import { waitTools } from './wait.js';
 
-export const TOOLS: readonly ToolDef[] = [...teammateTools, ...waitTools, ...taskTools, ...reviewTools];
+export const TOOLS: readonly ToolDef[] = [...teammateTools, ...waitTools, ...searchTools, ...taskTools, ...reviewTools];
 
 const MESSAGING = [
   'teammate_join',
@@ -21,6 +22,7 @@ const MESSAGING = [
   'teammate_ack',
   'teammate_read_thread',
   'teammate_wait_for_messages',
+  'teammate_search',
 ];
 
 /**

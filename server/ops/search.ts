@@ -34,12 +34,12 @@ export const SearchTeam = z.strictObject({
     .trim()
     .min(1, 'give the words to look for')
     .max(200, 'at most 200 characters: search for a few distinctive words')
-    .describe('words (all must occur); "exact phrase", OR, -word'),
-  in: z.enum(SEARCH_SCOPES).default('all').describe('default all'),
-  thread: z.string().min(1).max(40).optional().describe('only this thread'),
-  from: z.string().trim().min(1).max(40).optional().describe('teammate who sent it (or created the task)'),
-  since: z.string().trim().min(1).max(40).optional().describe('ISO time, or an age: 30m, 12h, 7d'),
-  limit: z.number().int().min(1).max(50).default(10).describe('default 10'),
+    .describe('words, all must occur (by stem); "phrase", OR, -word'),
+  in: z.enum(SEARCH_SCOPES).default('all'),
+  thread: z.string().min(1).max(40).optional().describe('thread id'),
+  from: z.string().trim().min(1).max(40).optional().describe('sender, or task creator'),
+  since: z.string().trim().min(1).max(40).optional().describe('ISO time or age: 30m, 12h, 7d'),
+  limit: z.number().int().min(1).max(50).default(10),
 });
 export type SearchTeam = z.infer<typeof SearchTeam>;
 
@@ -84,7 +84,10 @@ function sinceMs(ctx: Ctx, since: string): number {
   if (age) return ctx.now() - Number(age[1]) * (AGE_MS[(age[2] as string).toLowerCase()] as number);
   const t = /^\d{4}-\d{2}-\d{2}/.test(since) ? Date.parse(since) : Number.NaN;
   if (Number.isNaN(t)) {
-    throw new DomainError('invalid', `since: "${since}" is neither an ISO time (2026-12-01T09:00Z) nor an age (30m, 12h, 7d)`);
+    throw new DomainError(
+      'invalid',
+      `since: "${since}" is neither an ISO time (2026-12-01T09:00Z) nor an age (30m, 12h, 7d)`,
+    );
   }
   return t;
 }

@@ -53,7 +53,11 @@ describe('searchTeam', () => {
     expect(m?.highlights.length).toBeGreaterThan(0);
 
     const inTask = r.hits.find((h) => h.kind === 'message' && h.task !== null);
-    expect(inTask).toMatchObject({ from: 'bob', threadId: task.threadId, task: { number: task.number, title: 'Fix the cache' } });
+    expect(inTask).toMatchObject({
+      from: 'bob',
+      threadId: task.threadId,
+      task: { number: task.number, title: 'Fix the cache' },
+    });
     const taskHit = r.hits.find((h) => h.kind === 'task');
     expect(taskHit).toMatchObject({ id: task.id, from: 'alice', threadId: task.threadId, task: { number: 1 } });
 
@@ -193,7 +197,9 @@ describe('searchTeam', () => {
     expect(ids(await searchTeam(t.b, { query: '"cache web"' }))).toEqual([]);
     expect(ids(await searchTeam(t.b, { query: 'cache -web' }))).toEqual([disk.message.id]);
     expect(ids(await searchTeam(t.b, { query: 'cache -"web cache"' }))).toEqual([disk.message.id]);
-    expect(ids(await searchTeam(t.b, { query: 'slow OR web' })).sort()).toEqual([web.message.id, disk.message.id].sort());
+    expect(ids(await searchTeam(t.b, { query: 'slow OR web' })).sort()).toEqual(
+      [web.message.id, disk.message.id].sort(),
+    );
   });
 
   it('refuses an empty or over-long query, naming the field', async () => {

@@ -20,6 +20,7 @@ import {
   MCP_HEADERS,
   PRIVATE,
   rpcBody,
+  SECRET,
   seed,
   snapshot,
 } from './fixture.js';
@@ -82,6 +83,11 @@ const TOOL_MATRIX: Record<string, Case> = {
   teammate_wait_for_messages: {
     args: () => ({ timeout: 0 }),
     who: { bob: 'ok', carol: 'private', mallory: 'isolated' },
+  },
+  // Alice's secret task and her direct message to bob both match; carol may see only the task.
+  teammate_search: {
+    args: () => ({ query: SECRET }),
+    who: { alice: 'ok', bob: 'ok', admin: 'ok', carol: 'private', mallory: 'isolated' },
   },
   task_create: { args: () => ({ title: 'New', assignee: 'bob' }), who: { alice: 'ok', mallory: 'not_found' } },
   task_list: { args: () => ({}), who: { bob: 'ok', mallory: 'isolated' } },
