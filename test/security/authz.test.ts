@@ -268,6 +268,10 @@ const ROUTE_MATRIX: Record<string, RouteCase> = {
     path: (f) => `/api/v1/threads/${f.direct}`,
     who: { bob: 'ok', admin: 'ok', carol: 'not_found', mallory: 'not_found' },
   },
+  'GET /api/v1/search': {
+    path: () => `/api/v1/search?q=${SECRET}`,
+    who: { bob: 'ok', admin: 'ok', carol: 'private', mallory: 'isolated' },
+  },
   'GET /api/v1/tasks': { path: () => '/api/v1/tasks', who: { bob: 'ok', mallory: 'isolated' } },
   'POST /api/v1/tasks': {
     path: () => '/api/v1/tasks',
