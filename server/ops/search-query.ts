@@ -62,13 +62,15 @@ export function pgTsQuery(q: ParsedQuery): RawBuilder<unknown> {
 /** Marks the engines put around matched words in a snippet (control characters: no stored text holds them). */
 export const MARK_START = '\u0002';
 export const MARK_END = '\u0003';
+/** Stands in for `<` in text given to PostgreSQL's ts_headline (which would drop tag-like text). */
+export const LT_STAND_IN = '\u0004';
 
 /**
  * A raw snippet into one line of plain text and the `[start, end)` spans (UTF-16 offsets)
  * of the matched words, runs of whitespace collapsed to one space.
  */
 export function splitSnippet(raw: string): { snippet: string; highlights: [number, number][] } {
-  const flat = raw.replace(/\s+/g, ' ').trim();
+  const flat = raw.replaceAll(LT_STAND_IN, '<').replace(/\s+/g, ' ').trim();
   let snippet = '';
   let open = -1;
   const highlights: [number, number][] = [];

@@ -17,6 +17,7 @@ import { iso, type TaskSummary, toSummary } from './model.js';
 import { parseInput } from './schemas.js';
 import {
   fts5Match,
+  LT_STAND_IN,
   MARK_END,
   MARK_START,
   type ParsedQuery,
@@ -205,7 +206,9 @@ async function sqliteTasks(ctx: Ctx, q: ParsedQuery, f: Filters): Promise<Match[
 
 // PostgreSQL: the tsvector expressions are the indexed ones of migration 0008 (written alike,
 // or the GIN index is not used); ts_headline only for the best few, for the same reason.
-const HEADLINE = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=30, MinWords=12, MaxFragments=1, FragmentDelimiter=…`;
+// ts_headline's parser drops what looks like an HTML tag (`Array<string>`), so `<` goes in as
+// LT_STAND_IN and comes back in splitSnippet.
+const HEADLINE = `StartSel=${MARK_START}, StopSel=${MARK_END}, MaxWords=30, MinWords=12`;
 
 async function pgMessages(ctx: Ctx, q: ParsedQuery, f: Filters): Promise<Match[]> {
   const doc = sql`to_tsvector('english'::regconfig, coalesce(m.subject, '') || ' ' || m.body)`;
@@ -217,7 +220,7 @@ async function pgMessages(ctx: Ctx, q: ParsedQuery, f: Filters): Promise<Match[]
        WHERE ${doc} @@ q.q AND ${messageWhere(f)}
        ORDER BY score DESC, m.id DESC LIMIT ${f.limit})
     SELECT top.id, top.score::float8 AS score,
-           ts_headline('english'::regconfig, m.body, q.q, ${HEADLINE}) AS snippet
+           ts_headline('english'::regconfig, replace(m.body, '<', ${LT_STAND_IN}), q.q, ${HEADLINE}) AS snippet
       FROM top JOIN messages m ON m.id = top.id, q`.execute(ctx.db);
   return rows;
 }
@@ -232,7 +235,7 @@ async function pgTasks(ctx: Ctx, q: ParsedQuery, f: Filters): Promise<Match[]> {
        WHERE ${doc} @@ q.q AND ${taskWhere(f)}
        ORDER BY score DESC, k.id DESC LIMIT ${f.limit})
     SELECT top.id, top.score::float8 AS score,
-           ts_headline('english'::regconfig, k.title || ' — ' || k.description || ' ' || coalesce(k.result, ''), q.q,
+           ts_headline('english'::regconfig, replace(k.title || ' — ' || k.description || ' ' || coalesce(k.result, ''), '<', ${LT_STAND_IN}), q.q,
                        ${HEADLINE}) AS snippet
       FROM top JOIN tasks k ON k.id = top.id, q`.execute(ctx.db);
   return rows;

@@ -477,6 +477,10 @@ const BOARD_MATRIX: Record<string, BoardCase> = {
     path: (f) => `/t/default/threads/${f.direct}`,
     who: { bob: 'ok', admin: 'ok', carol: 'not_found', mallory: 'not_found' },
   },
+  'GET /t/:team/search': {
+    path: () => `/t/default/search?q=${SECRET}`,
+    who: { bob: 'ok', carol: 'private', mallory: 'not_found' },
+  },
   'GET /t/:team/reviews': { path: () => '/t/default/reviews', who: { rita: 'ok', mallory: 'not_found' } },
   'POST /t/:team/tasks': {
     path: () => '/t/default/tasks',

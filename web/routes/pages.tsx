@@ -12,6 +12,7 @@
  * | GET /t/:team/agents | roster | teamRoster |
  * | GET /t/:team/threads, /threads/:id | threads, one thread | listTeamThreads, readThread |
  * | GET /t/:team/reviews | review queue | reviewQueue |
+ * | GET /t/:team/search | search (the hits alone for htmx) | searchTeam |
  */
 import { Hono } from 'hono';
 import type { Child } from 'hono/jsx';
@@ -21,12 +22,14 @@ import { reviewQueue, teamMembers, teamRoster, teamsOverview } from '../../serve
 import { boardColumns } from '../../server/ops/board-columns.js';
 import { listTeamThreads } from '../../server/ops/board-threads.js';
 import { readThread } from '../../server/ops/messages.js';
+import { searchTeam } from '../../server/ops/search.js';
 import { getTask } from '../../server/ops/tasks.js';
 import { RosterPanel } from '../components/agents.js';
 import { BoardFilters, Columns, CreateTaskForm } from '../components/board.js';
 import type { NavKey } from '../components/layout.js';
 import { TeamsPanel } from '../components/overview.js';
 import { ReviewQueue } from '../components/reviews.js';
+import { SearchForm, SearchResults } from '../components/search.js';
 import { TaskPanel } from '../components/task.js';
 import { TaskActions } from '../components/task-actions.js';
 import { ReplyForm, SendForm, ThreadPanel, ThreadsPanel } from '../components/threads.js';
@@ -186,6 +189,26 @@ export function pageRoutes(deps: AppDeps): Hono {
         <>
           {p}
           <ReplyForm team={v.team.name} threadId={view.thread.id} csrf={csrfToken(c)} />
+        </>
+      )),
+    );
+  });
+
+  app.get('/t/:team/search', async (c) => {
+    const v = await teamViewer(deps, c, c.req.param('team'));
+    const q = c.req.query('q') ?? '';
+    const scope = c.req.query('in') ?? 'all';
+    // No words yet: the page with its form, no search (an empty query is the operation's error).
+    const result = q.trim() ? await searchTeam(v.ctx, { query: q, in: scope, limit: 30 }) : null;
+    const panel = <SearchResults team={v.team.name} q={q} result={result} now={now()} />;
+    return page(
+      c,
+      panel,
+      inTeam(v, q.trim() ? `Search: ${q}` : 'Search', 'search', (p) => (
+        <>
+          <h1>Search</h1>
+          <SearchForm team={v.team.name} q={q} scope={scope} />
+          {p}
         </>
       )),
     );
