@@ -171,7 +171,8 @@ function taskWhere(f: Filters): RawBuilder<unknown> {
 }
 
 // SQLite: rank the matches first and build snippets only for the best few (snippet() reads
-// and tokenizes the row's text again; over every match it would dominate the time).
+// and tokenizes the row's text again; over every match it would dominate the time). CROSS JOIN
+// keeps `top` the outer loop, so FTS5 looks each row up by rowid instead of scanning all matches.
 // bm25 is lower for better matches; subjects and titles weigh more than bodies.
 
 async function sqliteMessages(ctx: Ctx, q: ParsedQuery, f: Filters): Promise<Match[]> {
@@ -184,8 +185,8 @@ async function sqliteMessages(ctx: Ctx, q: ParsedQuery, f: Filters): Promise<Mat
        ORDER BY best LIMIT ${f.limit})
     SELECT m.id AS id, -top.best AS score,
            snippet(messages_fts, -1, ${MARK_START}, ${MARK_END}, '…', 24) AS snippet
-      FROM top JOIN messages_fts ON messages_fts.rowid = top.rid JOIN messages m ON m.rowid = top.rid
-     WHERE messages_fts MATCH ${match}`.execute(ctx.db);
+      FROM top CROSS JOIN messages_fts CROSS JOIN messages m
+     WHERE messages_fts.rowid = top.rid AND m.rowid = top.rid AND messages_fts MATCH ${match}`.execute(ctx.db);
   return rows;
 }
 
@@ -199,8 +200,8 @@ async function sqliteTasks(ctx: Ctx, q: ParsedQuery, f: Filters): Promise<Match[
        ORDER BY best LIMIT ${f.limit})
     SELECT k.id AS id, -top.best AS score,
            snippet(tasks_fts, -1, ${MARK_START}, ${MARK_END}, '…', 24) AS snippet
-      FROM top JOIN tasks_fts ON tasks_fts.rowid = top.rid JOIN tasks k ON k.rowid = top.rid
-     WHERE tasks_fts MATCH ${match}`.execute(ctx.db);
+      FROM top CROSS JOIN tasks_fts CROSS JOIN tasks k
+     WHERE tasks_fts.rowid = top.rid AND k.rowid = top.rid AND tasks_fts MATCH ${match}`.execute(ctx.db);
   return rows;
 }
 
