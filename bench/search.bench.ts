@@ -42,7 +42,24 @@ function rng(seed: number) {
 const rand = rng(42);
 
 /** Pronounceable distinct words: rank i is always the same word. */
-const SYLLABLES = ['ka', 'lo', 'mi', 'ter', 'vus', 'pre', 'dan', 'sol', 'qui', 'rem', 'tos', 'bel', 'nor', 'gal', 'fen', 'hux'];
+const SYLLABLES = [
+  'ka',
+  'lo',
+  'mi',
+  'ter',
+  'vus',
+  'pre',
+  'dan',
+  'sol',
+  'qui',
+  'rem',
+  'tos',
+  'bel',
+  'nor',
+  'gal',
+  'fen',
+  'hux',
+];
 const word = (i: number) => {
   let w = '';
   let n = i + 16;
@@ -56,7 +73,10 @@ const words = Array.from({ length: VOCABULARY }, (_, i) => word(i));
 // Zipf (s = 1) cumulative weights, sampled by binary search.
 const cdf: number[] = [];
 let total = 0;
-for (let k = 1; k <= VOCABULARY; k++) cdf.push((total += 1 / k));
+for (let k = 1; k <= VOCABULARY; k++) {
+  total += 1 / k;
+  cdf.push(total);
+}
 const sampleRank = () => {
   const x = rand() * total;
   let lo = 0;
@@ -100,7 +120,14 @@ function seed(file: string): number {
       if (direct) pairs.add(pair);
       members.push([a, direct ? b : -1]);
       const key = direct ? pair : null;
-      thread.run(id('TH', t), teamOf(a), direct ? 'direct' : 'topic', direct ? null : body().slice(0, 60), key, id('AG', a));
+      thread.run(
+        id('TH', t),
+        teamOf(a),
+        direct ? 'direct' : 'topic',
+        direct ? null : body().slice(0, 60),
+        key,
+        id('AG', a),
+      );
     }
     const message = db.prepare(
       'INSERT INTO messages (id, team_id, thread_id, sender_id, body, created_at) VALUES (?, ?, ?, ?, ?, ?)',
@@ -165,7 +192,9 @@ async function main() {
     );
     process.stderr.write(`   matches (all teams): ${counts.join(', ')}\n`);
     await time(30, (i) => search(q.distinctive[i % q.distinctive.length] as string));
-    const op = summarize(await time(q.distinctive.length * 2, (i) => search(q.distinctive[i % q.distinctive.length] as string)));
+    const op = summarize(
+      await time(q.distinctive.length * 2, (i) => search(q.distinctive[i % q.distinctive.length] as string)),
+    );
     const hits = (await search(q.distinctive[0] as string)).hits.length;
     const common = summarize(await time(20, () => search(q.common[0] as string)));
     await opened.close();
@@ -177,7 +206,9 @@ async function main() {
       if (r.status !== 200) throw new Error(`GET /search: ${r.status} ${JSON.stringify(r.json)}`);
     };
     await time(30, (i) => get(q.distinctive[i % q.distinctive.length] as string));
-    const http = summarize(await time(q.distinctive.length * 2, (i) => get(q.distinctive[i % q.distinctive.length] as string)));
+    const http = summarize(
+      await time(q.distinctive.length * 2, (i) => get(q.distinctive[i % q.distinctive.length] as string)),
+    );
     api.close();
     await server.stop();
 

@@ -26,7 +26,9 @@ describe('switchboard search', { timeout: 120_000 }, () => {
     const all = await cli(['search', 'nightly', 'backup', '--agent', 'bob']);
     expect(all.code, all.stderr).toBe(0);
     expect(all.stdout).toMatch(/task #1 "Speed up the nightly backup" \[open\], created by alice/);
-    expect(all.stdout).toMatch(/message \S+ from alice \(direct\), .* ago \(thread \S+\)\n {4}the nightly backup took 40 minutes/);
+    expect(all.stdout).toMatch(
+      /message \S+ from alice \(direct\), .* ago \(thread \S+\)\n {4}the nightly backup took 40 minutes/,
+    );
 
     const tasks = await cli(['search', 'backup', '--in', 'tasks', '--from', 'alice', '--agent', 'bob', '--json']);
     expect(tasks.json().hits.map((h: any) => h.kind)).toEqual(['task']);

@@ -5,7 +5,7 @@ import { Ago, Badge, teamUrl } from './common.js';
 
 /** The header's box: a plain GET to the search page, so it works without JavaScript too. */
 export const HeaderSearch: FC<{ team: string }> = ({ team }) => (
-  <form class="header-search" role="search" method="get" action={teamUrl(team, '/search')}>
+  <form class="header-search" method="get" action={teamUrl(team, '/search')}>
     <input type="search" name="q" placeholder="Search" aria-label="Search messages and tasks" maxlength={200} />
   </form>
 );
@@ -16,7 +16,6 @@ export const SearchForm: FC<{ team: string; q: string; scope: string }> = ({ tea
   return (
     <form
       class="search"
-      role="search"
       method="get"
       action={url}
       hx-get={url}
@@ -25,7 +24,7 @@ export const SearchForm: FC<{ team: string; q: string; scope: string }> = ({ tea
       hx-swap="outerHTML"
       hx-push-url="true"
     >
-      <input type="search" name="q" value={q} placeholder="words, &quot;a phrase&quot;, OR, -word" maxlength={200} autofocus />
+      <input type="search" name="q" value={q} placeholder={'words, "a phrase", OR, -word'} maxlength={200} autofocus />
       <select name="in" aria-label="Search in">
         {(['all', 'messages', 'tasks'] as const).map((s) => (
           <option value={s} selected={s === scope}>
