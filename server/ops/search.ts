@@ -36,11 +36,11 @@ export const SearchTeam = z.strictObject({
     .min(1, 'give the words to look for')
     .max(200, 'at most 200 characters: search for a few distinctive words')
     .describe('words, all must occur (by stem); "phrase", OR, -word'),
-  in: z.enum(SEARCH_SCOPES).default('all'),
+  in: z.enum(SEARCH_SCOPES).default('all').describe('where to look'),
   thread: z.string().min(1).max(40).optional().describe('thread id'),
   from: z.string().trim().min(1).max(40).optional().describe('sender, or task creator'),
   since: z.string().trim().min(1).max(40).optional().describe('ISO time or age: 30m, 12h, 7d'),
-  limit: z.number().int().min(1).max(50).default(10),
+  limit: z.number().int().min(1).max(50).default(10).describe('most hits'),
 });
 export type SearchTeam = z.infer<typeof SearchTeam>;
 
