@@ -170,21 +170,38 @@ function taskWhere(f: Filters): RawBuilder<unknown> {
   return sql.join(on, sql` AND `);
 }
 
-// SQLite: rank the matches first and build snippets only for the best few (snippet() reads
-// and tokenizes the row's text again; over every match it would dominate the time). CROSS JOIN
-// keeps `top` the outer loop, so FTS5 looks each row up by rowid instead of scanning all matches.
+// SQLite: messages are scoped inside FTS5 (migration 0008 indexes each message's team, thread,
+// sender and readers), so ranking reads only the index, never each match's row; `since` alone
+// needs the rows. Snippets are built only for the best few (snippet() reads and tokenizes the
+// text again), and CROSS JOIN keeps `top` the outer loop, so FTS5 looks each up by rowid.
 // bm25 is lower for better matches; subjects and titles weigh more than bodies.
 
+/** An id as migration 0008 indexes it: an FTS5 string, with the trailing 0 that keeps the stemmer off it. */
+const idToken = (id: string) => `"${id.replaceAll('"', '')}0"`;
+
+/** The MATCH expression for messages: the words in subject and body, within what the filters allow. */
+function messagesMatch(q: ParsedQuery, f: Filters): string {
+  const parts = [`{subject body} : (${fts5Match(q)})`, `team : ${idToken(f.teamId)}`];
+  if (f.member) parts.push(`reader : ("pub0" OR ${idToken(f.member)})`);
+  if (f.thread) parts.push(`thread : ${idToken(f.thread)}`);
+  if (f.fromId) parts.push(`sender : ${idToken(f.fromId)}`);
+  return parts.join(' AND ');
+}
+
 async function sqliteMessages(ctx: Ctx, q: ParsedQuery, f: Filters): Promise<Match[]> {
-  const match = fts5Match(q);
+  const match = messagesMatch(q, f);
+  const since =
+    f.since === undefined
+      ? { join: sql``, where: sql`` }
+      : { join: sql`JOIN messages m ON m.rowid = messages_fts.rowid`, where: sql`AND m.created_at >= ${f.since}` };
   const { rows } = await sql<Match>`
     WITH top AS MATERIALIZED (
-      SELECT m.rowid AS rid, bm25(messages_fts, 3.0, 1.0) AS best
-        FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid JOIN threads t ON t.id = m.thread_id
-       WHERE messages_fts MATCH ${match} AND ${messageWhere(f)}
+      SELECT messages_fts.rowid AS rid, bm25(messages_fts, 3.0, 1.0, 0.0, 0.0, 0.0, 0.0) AS best
+        FROM messages_fts ${since.join}
+       WHERE messages_fts MATCH ${match} ${since.where}
        ORDER BY best LIMIT ${f.limit})
     SELECT m.id AS id, -top.best AS score,
-           snippet(messages_fts, -1, ${MARK_START}, ${MARK_END}, '…', 24) AS snippet
+           snippet(messages_fts, 1, ${MARK_START}, ${MARK_END}, '…', 24) AS snippet
       FROM top CROSS JOIN messages_fts CROSS JOIN messages m
      WHERE messages_fts.rowid = top.rid AND m.rowid = top.rid AND messages_fts MATCH ${match}`.execute(ctx.db);
   return rows;
