@@ -62,7 +62,8 @@ export function sqliteShape(sqlite: BetterSqlite3.Database): SchemaShape {
   // Full-text indexes are FTS5 virtual tables here (plus their shadow tables) and GIN indexes in
   // PostgreSQL: each counts as an index `<table>_search` on the table whose content it indexes.
   const fullText = tables.filter((t) => /^CREATE VIRTUAL TABLE/i.test(t.sql));
-  const searched = new Map(fullText.map((t) => [/content\s*=\s*'(\w+)'/i.exec(t.sql)?.[1] ?? t.name, t.name]));
+  // `X_fts` indexes table X (its content may be X itself or a view over it).
+  const searched = new Set(fullText.map((t) => t.name.replace(/_fts$/, '')));
   const isFullText = (n: string) => fullText.some((t) => n === t.name || n.startsWith(`${t.name}_`));
   for (const { name } of tables.filter((t) => !isFullText(t.name))) {
     const cols = sqlite.pragma(`table_info("${name}")`) as {
