@@ -170,41 +170,52 @@ function taskWhere(f: Filters): RawBuilder<unknown> {
   return sql.join(on, sql` AND `);
 }
 
-// SQLite: messages are scoped inside FTS5 (migration 0008 indexes each message's team, thread,
-// sender and readers), so ranking reads only the index, never each match's row; `since` alone
-// needs the rows. Snippets are built only for the best few (snippet() reads and tokenizes the
-// text again), and CROSS JOIN keeps `top` the outer loop, so FTS5 looks each up by rowid.
-// bm25 is lower for better matches; subjects and titles weigh more than bodies.
+// SQLite: FTS5 ranks the matches from its index alone; the scope (team, visible threads,
+// filters) needs each match's row, a random read per match that costs far more than ranking
+// when a word matches tens of thousands of messages. So the best few matches are ranked first
+// and their rows checked; only when too few of them pass is every match joined to its row.
+// bm25 is lower for better matches; subjects weigh more than bodies. Snippets come last, for
+// the hits alone (snippet() reads and tokenizes the text again).
 
-/** An id as migration 0008 indexes it: an FTS5 string, with the trailing 0 that keeps the stemmer off it. */
-const idToken = (id: string) => `"${id.replaceAll('"', '')}0"`;
+/** How many of the best matches are checked before every match is (a multiple of the limit). */
+const FIRST_POOL = 4;
 
-/** The MATCH expression for messages: the words in subject and body, within what the filters allow. */
-function messagesMatch(q: ParsedQuery, f: Filters): string {
-  const parts = [`{subject body} : (${fts5Match(q)})`, `team : ${idToken(f.teamId)}`];
-  if (f.member) parts.push(`reader : ("pub0" OR ${idToken(f.member)})`);
-  if (f.thread) parts.push(`thread : ${idToken(f.thread)}`);
-  if (f.fromId) parts.push(`sender : ${idToken(f.fromId)}`);
-  return parts.join(' AND ');
-}
+type Ranked = { rid: number; best: number };
 
 async function sqliteMessages(ctx: Ctx, q: ParsedQuery, f: Filters): Promise<Match[]> {
-  const match = messagesMatch(q, f);
-  const since =
-    f.since === undefined
-      ? { join: sql``, where: sql`` }
-      : { join: sql`JOIN messages m ON m.rowid = messages_fts.rowid`, where: sql`AND m.created_at >= ${f.since}` };
-  const { rows } = await sql<Match>`
-    WITH top AS MATERIALIZED (
-      SELECT messages_fts.rowid AS rid, bm25(messages_fts, 3.0, 1.0, 0.0, 0.0, 0.0, 0.0) AS best
-        FROM messages_fts ${since.join}
-       WHERE messages_fts MATCH ${match} ${since.where}
-       ORDER BY best LIMIT ${f.limit})
-    SELECT m.id AS id, -top.best AS score,
-           snippet(messages_fts, 1, ${MARK_START}, ${MARK_END}, '…', 24) AS snippet
-      FROM top CROSS JOIN messages_fts CROSS JOIN messages m
-     WHERE messages_fts.rowid = top.rid AND m.rowid = top.rid AND messages_fts MATCH ${match}`.execute(ctx.db);
-  return rows;
+  const match = fts5Match(q);
+  const pool = f.limit * FIRST_POOL;
+  const { rows: best } = await sql<Ranked>`
+    SELECT rowid AS rid, bm25(messages_fts, 3.0, 1.0) AS best FROM messages_fts
+     WHERE messages_fts MATCH ${match} ORDER BY best LIMIT ${pool}`.execute(ctx.db);
+  let top: Ranked[];
+  if (best.length === 0) return [];
+  const { rows: passed } = await sql<{ rid: number }>`
+    SELECT m.rowid AS rid FROM messages m JOIN threads t ON t.id = m.thread_id
+     WHERE m.rowid IN (SELECT value FROM json_each(${JSON.stringify(best.map((r) => r.rid))})) AND ${messageWhere(f)}`.execute(
+    ctx.db,
+  );
+  const ok = new Set(passed.map((r) => r.rid));
+  top = best.filter((r) => ok.has(r.rid));
+  // Fewer than asked for among the best, and more matches beyond them: rank every match in scope.
+  if (top.length < f.limit && best.length === pool) {
+    top = (
+      await sql<Ranked>`
+        SELECT m.rowid AS rid, bm25(messages_fts, 3.0, 1.0) AS best
+          FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid JOIN threads t ON t.id = m.thread_id
+         WHERE messages_fts MATCH ${match} AND ${messageWhere(f)}
+         ORDER BY best LIMIT ${f.limit}`.execute(ctx.db)
+    ).rows;
+  }
+  top = top.slice(0, f.limit);
+  if (top.length === 0) return [];
+  const score = new Map(top.map((r) => [r.rid, -r.best]));
+  // CROSS JOIN keeps the hits the outer loop, so FTS5 looks each up by rowid.
+  const { rows } = await sql<Match & { rid: number }>`
+    SELECT hit.value AS rid, m.id AS id, snippet(messages_fts, -1, ${MARK_START}, ${MARK_END}, '…', 24) AS snippet
+      FROM json_each(${JSON.stringify(top.map((r) => r.rid))}) AS hit CROSS JOIN messages_fts CROSS JOIN messages m
+     WHERE messages_fts.rowid = hit.value AND m.rowid = hit.value AND messages_fts MATCH ${match}`.execute(ctx.db);
+  return rows.map((r) => ({ id: r.id, snippet: r.snippet, score: score.get(r.rid) ?? 0 }));
 }
 
 async function sqliteTasks(ctx: Ctx, q: ParsedQuery, f: Filters): Promise<Match[]> {

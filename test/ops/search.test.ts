@@ -124,6 +124,21 @@ describe('searchTeam', () => {
     await rejects(searchTeam(t.c, { query: 'staging', thread: dm.message.threadId }), 'not_found');
   });
 
+  it('finds what the searcher may see even when the best matches are all out of its sight', async () => {
+    const t = await team();
+    for (let i = 0; i < 30; i++) await sendMessage(t.a, { to: 'bob', message: `deploy deploy ${i}` });
+    const mine = await sendMessage(t.a, {
+      to: '*',
+      message: 'A long note that mentions the deploy once, among many other words about the week ahead.',
+    });
+    // The 30 direct messages rank above the broadcast, and carol may read none of them.
+    expect(ids(await searchTeam(t.c, { query: 'deploy', limit: 1 }))).toEqual([mine.message.id]);
+    const bob = await searchTeam(t.b, { query: 'deploy', limit: 5 });
+    expect(bob.hits).toHaveLength(5);
+    expect(bob.hits.every((h) => h.threadKind === 'direct')).toBe(true);
+    expect(bob.more).toBe(true);
+  });
+
   it('follows edits of a task and drops what retention removes', async () => {
     const t = await team();
     const task = await createTask(t.a, { title: 'Write the changelog' });
