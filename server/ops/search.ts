@@ -190,11 +190,11 @@ async function sqliteMessages(ctx: Ctx, q: ParsedQuery, f: Filters): Promise<Mat
      WHERE messages_fts MATCH ${match} ORDER BY best LIMIT ${pool}`.execute(ctx.db);
   let top: Ranked[];
   if (best.length === 0) return [];
+  // CROSS JOIN from the candidates: a row lookup each (as `rowid IN (…)`, SQLite scans the team's index).
   const { rows: passed } = await sql<{ rid: number }>`
-    SELECT m.rowid AS rid FROM messages m JOIN threads t ON t.id = m.thread_id
-     WHERE m.rowid IN (SELECT value FROM json_each(${JSON.stringify(best.map((r) => r.rid))})) AND ${messageWhere(f)}`.execute(
-    ctx.db,
-  );
+    SELECT m.rowid AS rid FROM json_each(${JSON.stringify(best.map((r) => r.rid))}) AS c
+      CROSS JOIN messages m CROSS JOIN threads t
+     WHERE m.rowid = c.value AND t.id = m.thread_id AND ${messageWhere(f)}`.execute(ctx.db);
   const ok = new Set(passed.map((r) => r.rid));
   top = best.filter((r) => ok.has(r.rid));
   // Fewer than asked for among the best, and more matches beyond them: rank every match in scope.
@@ -202,8 +202,9 @@ async function sqliteMessages(ctx: Ctx, q: ParsedQuery, f: Filters): Promise<Mat
     top = (
       await sql<Ranked>`
         SELECT m.rowid AS rid, bm25(messages_fts, 3.0, 1.0) AS best
-          FROM messages_fts JOIN messages m ON m.rowid = messages_fts.rowid JOIN threads t ON t.id = m.thread_id
-         WHERE messages_fts MATCH ${match} AND ${messageWhere(f)}
+          FROM messages_fts CROSS JOIN messages m CROSS JOIN threads t
+         WHERE messages_fts MATCH ${match} AND m.rowid = messages_fts.rowid AND t.id = m.thread_id
+           AND ${messageWhere(f)}
          ORDER BY best LIMIT ${f.limit}`.execute(ctx.db)
     ).rows;
   }
@@ -223,8 +224,8 @@ async function sqliteTasks(ctx: Ctx, q: ParsedQuery, f: Filters): Promise<Match[
   const { rows } = await sql<Match>`
     WITH top AS MATERIALIZED (
       SELECT k.rowid AS rid, bm25(tasks_fts, 3.0, 1.0, 1.0) AS best
-        FROM tasks_fts JOIN tasks k ON k.rowid = tasks_fts.rowid
-       WHERE tasks_fts MATCH ${match} AND ${taskWhere(f)}
+        FROM tasks_fts CROSS JOIN tasks k
+       WHERE tasks_fts MATCH ${match} AND k.rowid = tasks_fts.rowid AND ${taskWhere(f)}
        ORDER BY best LIMIT ${f.limit})
     SELECT k.id AS id, -top.best AS score,
            snippet(tasks_fts, -1, ${MARK_START}, ${MARK_END}, '…', 24) AS snippet
