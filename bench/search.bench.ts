@@ -6,10 +6,10 @@
  * The text is synthetic: words drawn from a 20,000-word vocabulary by a Zipf law (as word use
  * is), 6 to 40 words a message, 1,000 threads (one in ten direct) among 50 agents, 10% of the
  * rows in a second team. The searcher is an agent (not a human), so the direct-thread rule
- * applies. Queries with distinctive words (the usual search: ranks 300 to 20,000, i.e. tens to
- * a few thousand matches, single words, two words and phrases) carry the target; a very common
- * word (in about 5% of messages) is measured apart: the cost of ranking grows with the matches.
- * BENCH_SEARCH_MESSAGES sets the count (default 1,000,000).
+ * applies. Queries with distinctive words (the usual search: single words of rank 300 to
+ * 20,000, about 100 to 7,000 matches; two words; two-word phrases) carry the target; a very
+ * common word (in about 5% of messages) is measured apart: ranking grows with the matches.
+ * BENCH_SEARCH_MESSAGES sets the count (default 1,000,000); BENCH_SEARCH_KEEP=1 keeps the file.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
