@@ -188,7 +188,6 @@ async function sqliteMessages(ctx: Ctx, q: ParsedQuery, f: Filters): Promise<Mat
   const { rows: best } = await sql<Ranked>`
     SELECT rowid AS rid, bm25(messages_fts, 3.0, 1.0) AS best FROM messages_fts
      WHERE messages_fts MATCH ${match} ORDER BY best LIMIT ${pool}`.execute(ctx.db);
-  let top: Ranked[];
   if (best.length === 0) return [];
   // CROSS JOIN from the candidates: a row lookup each (as `rowid IN (…)`, SQLite scans the team's index).
   const { rows: passed } = await sql<{ rid: number }>`
@@ -196,7 +195,7 @@ async function sqliteMessages(ctx: Ctx, q: ParsedQuery, f: Filters): Promise<Mat
       CROSS JOIN messages m CROSS JOIN threads t
      WHERE m.rowid = c.value AND t.id = m.thread_id AND ${messageWhere(f)}`.execute(ctx.db);
   const ok = new Set(passed.map((r) => r.rid));
-  top = best.filter((r) => ok.has(r.rid));
+  let top = best.filter((r) => ok.has(r.rid));
   // Fewer than asked for among the best, and more matches beyond them: rank every match in scope.
   if (top.length < f.limit && best.length === pool) {
     top = (
