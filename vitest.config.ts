@@ -23,6 +23,7 @@ const DIALECT_NEUTRAL = [
   'test/cli/messages.test.ts',
   'test/cli/tasks.test.ts',
   'test/cli/reservations.test.ts',
+  'test/cli/search.test.ts',
   'test/delivery/hooks.test.ts',
   'test/delivery/stdio.test.ts',
   'test/mcp/codex.test.ts',

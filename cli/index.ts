@@ -24,6 +24,7 @@ const GROUPS: { commands: string[]; load: () => Promise<Register> }[] = [
     commands: ['send', 'broadcast', 'inbox', 'ack', 'thread'],
     load: async () => (await import('./commands/messages.js')).registerMessageCommands,
   },
+  { commands: ['search'], load: async () => (await import('./commands/search.js')).registerSearchCommand },
   { commands: ['task'], load: async () => (await import('./commands/tasks.js')).registerTaskCommands },
   { commands: ['review'], load: async () => (await import('./commands/reviews.js')).registerReviewCommands },
   { commands: ['team'], load: async () => (await import('./commands/team.js')).registerTeamCommands },

@@ -6,6 +6,7 @@
 import type { ToolDef } from '../tool.js';
 import { reservationTools } from './reservation.js';
 import { reviewTools } from './review.js';
+import { searchTools } from './search.js';
 import { taskTools } from './task.js';
 import { teammateTools } from './teammate.js';
 import { waitTools } from './wait.js';
@@ -13,6 +14,7 @@ import { waitTools } from './wait.js';
 export const TOOLS: readonly ToolDef[] = [
   ...teammateTools,
   ...waitTools,
+  ...searchTools,
   ...taskTools,
   ...reviewTools,
   ...reservationTools,
@@ -28,6 +30,7 @@ const MESSAGING = [
   'teammate_ack',
   'teammate_read_thread',
   'teammate_wait_for_messages',
+  'teammate_search',
 ];
 
 /**

@@ -2,6 +2,7 @@
 import { Hono } from 'hono';
 import type { AppDeps } from '../deps.js';
 import { reservationRoutes } from './reservations.js';
+import { searchRoutes } from './search.js';
 import { taskRoutes } from './tasks.js';
 import { teammateRoutes } from './teammates.js';
 
@@ -10,5 +11,6 @@ export function apiRoutes(deps: AppDeps): Hono {
   api.route('/', teammateRoutes(deps));
   api.route('/', taskRoutes(deps));
   api.route('/', reservationRoutes(deps));
+  api.route('/', searchRoutes(deps));
   return api;
 }

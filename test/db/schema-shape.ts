@@ -2,7 +2,8 @@
  * The schema of a migrated database as plain data, read from SQLite's pragmas or PostgreSQL's
  * catalogs and normalized so the two dialects compare equal when they hold the same schema:
  * tables; columns with type family, nullability and default; primary keys; foreign keys with
- * their actions; unique constraints; named indexes with columns, uniqueness and partiality.
+ * their actions; unique constraints; named indexes with columns, uniqueness and partiality; a
+ * full-text index (FTS5 table, GIN index) as the index `<table>_search`.
  */
 import type BetterSqlite3 from 'better-sqlite3';
 import type pg from 'pg';
@@ -50,13 +51,21 @@ const FK_ACTION: Record<string, string> = {
   d: 'SET DEFAULT',
 };
 
+const FULL_TEXT = { columns: ['(full-text)'], unique: false, partial: false };
+
 /** The shape of a SQLite database (after `migrate`). */
 export function sqliteShape(sqlite: BetterSqlite3.Database): SchemaShape {
   const shape: SchemaShape = {};
   const tables = sqlite
-    .prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
-    .all() as { name: string }[];
-  for (const { name } of tables) {
+    .prepare("SELECT name, sql FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")
+    .all() as { name: string; sql: string }[];
+  // Full-text indexes are FTS5 virtual tables here (plus their shadow tables) and GIN indexes in
+  // PostgreSQL: each counts as an index `<table>_search` on the table whose content it indexes.
+  const fullText = tables.filter((t) => /^CREATE VIRTUAL TABLE/i.test(t.sql));
+  // `X_fts` indexes table X (its content may be X itself or a view over it).
+  const searched = new Set(fullText.map((t) => t.name.replace(/_fts$/, '')));
+  const isFullText = (n: string) => fullText.some((t) => n === t.name || n.startsWith(`${t.name}_`));
+  for (const { name } of tables.filter((t) => !isFullText(t.name))) {
     const cols = sqlite.pragma(`table_info("${name}")`) as {
       name: string;
       type: string;
@@ -114,6 +123,7 @@ export function sqliteShape(sqlite: BetterSqlite3.Database): SchemaShape {
       else if (ix.origin === 'c') t.indexes[ix.name] = { columns, unique: ix.unique === 1, partial: ix.partial === 1 };
     }
     t.uniques.sort();
+    if (searched.has(name)) t.indexes[`${name}_search`] = FULL_TEXT;
     shape[name] = t;
   }
   return shape;
@@ -180,21 +190,24 @@ export async function postgresShape(client: pg.Pool | pg.Client): Promise<Schema
     columns: string[];
     unique: boolean;
     partial: boolean;
+    method: string;
   }>(
-    `SELECT t.relname AS table_name, i.relname AS index_name,
+    `SELECT t.relname AS table_name, i.relname AS index_name, am.amname AS method,
             ARRAY(SELECT coalesce(a.attname::text, '(expression)') FROM unnest(x.indkey) WITH ORDINALITY k(n, o)
                   LEFT JOIN pg_attribute a ON a.attrelid = x.indrelid AND a.attnum = k.n AND k.n > 0
                   ORDER BY k.o)::text[] AS columns,
             x.indisunique AS unique, x.indpred IS NOT NULL AS partial
        FROM pg_index x
        JOIN pg_class i ON i.oid = x.indexrelid
+       JOIN pg_am am ON am.oid = i.relam
        JOIN pg_class t ON t.oid = x.indrelid
        JOIN pg_namespace ns ON ns.oid = t.relnamespace
       WHERE ns.nspname = 'public'
         AND NOT EXISTS (SELECT 1 FROM pg_constraint c WHERE c.conindid = x.indexrelid AND c.contype IN ('p', 'u'))`,
   );
   for (const ix of indexes.rows) {
-    table(ix.table_name).indexes[ix.index_name] = { columns: ix.columns, unique: ix.unique, partial: ix.partial };
+    table(ix.table_name).indexes[ix.index_name] =
+      ix.method === 'gin' ? FULL_TEXT : { columns: ix.columns, unique: ix.unique, partial: ix.partial };
   }
   for (const t of Object.values(shape)) {
     t.foreignKeys.sort();

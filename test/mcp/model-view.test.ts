@@ -164,6 +164,19 @@ const CASES: Record<string, Case> = {
     failure: (w) => w.bob.raw('teammate_wait_for_messages', { timeout: 100_000 }),
     error: /Error \(invalid\).*timeout/,
   },
+  teammate_search: {
+    success: async (w) => {
+      await w.alice.call('task_comment', { task: '#1', message: 'the session cookie expires too soon' });
+      return w.bob.raw('teammate_search', { query: 'cookie' });
+    },
+    ok: {
+      outcome: /1 hit\(s\), best first[\s\S]*From alice, in #1 "Fix the login bug"/,
+      next: /Next: teammate_read_thread \{thread: ID\}/,
+      framed: { from: 'alice', words: 'the session cookie expires too soon' },
+    },
+    failure: (w) => w.bob.raw('teammate_search', { query: '  ' }),
+    error: /Error \(invalid\).*query/,
+  },
   task_create: {
     success: (w) => w.bob.raw('task_create', { title: 'Write the release notes' }),
     ok: {

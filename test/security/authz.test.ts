@@ -20,6 +20,7 @@ import {
   MCP_HEADERS,
   PRIVATE,
   rpcBody,
+  SECRET,
   seed,
   snapshot,
 } from './fixture.js';
@@ -82,6 +83,11 @@ const TOOL_MATRIX: Record<string, Case> = {
   teammate_wait_for_messages: {
     args: () => ({ timeout: 0 }),
     who: { bob: 'ok', carol: 'private', mallory: 'isolated' },
+  },
+  // Alice's secret task and her direct message to bob both match; carol may see only the task.
+  teammate_search: {
+    args: () => ({ query: SECRET }),
+    who: { alice: 'ok', bob: 'ok', admin: 'ok', carol: 'private', mallory: 'isolated' },
   },
   task_create: { args: () => ({ title: 'New', assignee: 'bob' }), who: { alice: 'ok', mallory: 'not_found' } },
   task_list: { args: () => ({}), who: { bob: 'ok', mallory: 'isolated' } },
@@ -276,6 +282,10 @@ const ROUTE_MATRIX: Record<string, RouteCase> = {
   'GET /api/v1/threads/:id': {
     path: (f) => `/api/v1/threads/${f.direct}`,
     who: { bob: 'ok', admin: 'ok', carol: 'not_found', mallory: 'not_found' },
+  },
+  'GET /api/v1/search': {
+    path: () => `/api/v1/search?q=${SECRET}`,
+    who: { bob: 'ok', admin: 'ok', carol: 'private', mallory: 'isolated' },
   },
   'GET /api/v1/tasks': { path: () => '/api/v1/tasks', who: { bob: 'ok', mallory: 'isolated' } },
   'POST /api/v1/tasks': {
@@ -496,6 +506,10 @@ const BOARD_MATRIX: Record<string, BoardCase> = {
   'GET /t/:team/threads/:id': {
     path: (f) => `/t/default/threads/${f.direct}`,
     who: { bob: 'ok', admin: 'ok', carol: 'not_found', mallory: 'not_found' },
+  },
+  'GET /t/:team/search': {
+    path: () => `/t/default/search?q=${SECRET}`,
+    who: { bob: 'ok', carol: 'private', mallory: 'not_found' },
   },
   'GET /t/:team/reviews': { path: () => '/t/default/reviews', who: { rita: 'ok', mallory: 'not_found' } },
   'GET /t/:team/flow': { path: () => '/t/default/flow', who: { alice: 'ok', mallory: 'not_found' } },

@@ -145,6 +145,40 @@ describe('the board in a browser', () => {
     expect(dialogs).toEqual([]);
   });
 
+  it('searches from the header box, narrows the hits as one types, and links to the thread', async () => {
+    const alice = await agent('alice');
+    await agent('bob');
+    await alice.call('teammate_send_message', {
+      to: 'bob',
+      message: 'The flaky <img src=x onerror="window.pwned=1"> integration test again',
+    });
+    await alice.call('task_create', { title: 'Quarantine the flaky integration test' });
+    await openBoardAs('pat');
+    await page.fill('header .header-search input[name=q]', 'flaky');
+    await page.press('header .header-search input[name=q]', 'Enter');
+    await page.waitForURL(/\/t\/default\/search\?q=flaky$/);
+    await expect(page.locator('ol.hits li').count()).resolves.toBe(2);
+    expect(await page.locator('ol.hits mark').first().textContent()).toBe('flaky');
+    await page.evaluate(() => {
+      (window as unknown as { searchMarker: number }).searchMarker = 7;
+    });
+    // Typing in the page's form swaps in new hits (htmx, same document) and the URL follows.
+    await page.selectOption('form.search select[name=in]', 'tasks');
+    await page.fill('form.search input[name=q]', 'flaky integration');
+    await page.waitForURL(/in=tasks/);
+    await page.locator('ol.hits li.hit-task').waitFor();
+    await expect(page.locator('ol.hits li').count()).resolves.toBe(1);
+    expect(await page.evaluate(() => (window as unknown as { searchMarker?: number }).searchMarker)).toBe(7);
+    await page.selectOption('form.search select[name=in]', 'messages');
+    await page.locator('ol.hits li.hit-message').waitFor();
+    expect(await page.locator('ol.hits .snippet').textContent()).toContain('<img src=x onerror=');
+    expect(await page.locator('main img').count()).toBe(0);
+    await page.locator('ol.hits li.hit-message a.title').click();
+    await page.waitForURL(/\/t\/default\/threads\/[0-9A-Z]+#m-[0-9A-Z]+$/);
+    await page.locator('section.thread').getByText('integration test again').waitFor();
+    expect(await page.evaluate(() => (window as unknown as { pwned?: number }).pwned)).toBeUndefined();
+  });
+
   it('lets a human approve a review, and the agent sees the verdict over MCP', async () => {
     const alice = await agent('alice');
     const t = await alice.call('task_create', { title: 'Add rate limits' });

@@ -1,6 +1,7 @@
 /** The page frame: header with the team's navigation, the live connection, the main column. */
 import type { Child, FC } from 'hono/jsx';
 import { teamUrl } from './common.js';
+import { HeaderSearch } from './search.js';
 
 /**
  * htmx settings: swap 4xx/5xx responses too (they carry the error fragment), no eval, no
@@ -19,7 +20,7 @@ export const HTMX_CONFIG = JSON.stringify({
   ],
 });
 
-export type NavKey = 'board' | 'agents' | 'threads' | 'reviews' | 'flow' | 'task' | null;
+export type NavKey = 'board' | 'agents' | 'threads' | 'reviews' | 'flow' | 'task' | 'search' | null;
 
 export interface LayoutProps {
   title: string;
@@ -70,6 +71,7 @@ export const Layout: FC<LayoutProps> = (p) => {
               {link('flow', '/flow', 'Flow')}
             </nav>
           )}
+          {p.team && <HeaderSearch team={p.team} />}
           <div class="me">
             {p.who && (
               <>

@@ -13,6 +13,7 @@
  * | GET /t/:team/threads, /threads/:id | threads, one thread | listTeamThreads, readThread |
  * | GET /t/:team/reviews | review queue | reviewQueue |
  * | GET /t/:team/flow?days= | flow charts | teamFlow, unreadBacklog |
+ * | GET /t/:team/search | search (the hits alone for htmx) | searchTeam |
  */
 import { Hono } from 'hono';
 import { raw } from 'hono/html';
@@ -25,6 +26,7 @@ import { listTeamThreads } from '../../server/ops/board-threads.js';
 import { teamFlow } from '../../server/ops/flow.js';
 import { unreadBacklog } from '../../server/ops/flow-mail.js';
 import { readThread } from '../../server/ops/messages.js';
+import { searchTeam } from '../../server/ops/search.js';
 import { getTask } from '../../server/ops/tasks.js';
 import { RosterPanel } from '../components/agents.js';
 import { BoardFilters, Columns, CreateTaskForm } from '../components/board.js';
@@ -32,6 +34,7 @@ import { FlowDays, FlowPanel } from '../components/flow.js';
 import type { NavKey } from '../components/layout.js';
 import { TeamsPanel } from '../components/overview.js';
 import { ReviewQueue } from '../components/reviews.js';
+import { SearchForm, SearchResults } from '../components/search.js';
 import { TaskPanel } from '../components/task.js';
 import { TaskActions } from '../components/task-actions.js';
 import { ReplyForm, SendForm, ThreadPanel, ThreadsPanel } from '../components/threads.js';
@@ -192,6 +195,26 @@ export function pageRoutes(deps: AppDeps): Hono {
         <>
           {p}
           <ReplyForm team={v.team.name} threadId={view.thread.id} csrf={csrfToken(c)} />
+        </>
+      )),
+    );
+  });
+
+  app.get('/t/:team/search', async (c) => {
+    const v = await teamViewer(deps, c, c.req.param('team'));
+    const q = c.req.query('q') ?? '';
+    const scope = c.req.query('in') ?? 'all';
+    // No words yet: the page with its form, no search (an empty query is the operation's error).
+    const result = q.trim() ? await searchTeam(v.ctx, { query: q, in: scope, limit: 30 }) : null;
+    const panel = <SearchResults team={v.team.name} q={q} result={result} now={now()} />;
+    return page(
+      c,
+      panel,
+      inTeam(v, q.trim() ? `Search: ${q}` : 'Search', 'search', (p) => (
+        <>
+          <h1>Search</h1>
+          <SearchForm team={v.team.name} q={q} scope={scope} />
+          {p}
         </>
       )),
     );
