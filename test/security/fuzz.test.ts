@@ -23,8 +23,9 @@ import { HOSTILE_STRINGS } from './hostile.js';
 
 const RUNS = Number(process.env.FUZZ_RUNS ?? 40);
 const DOMAIN_CODES = ['invalid', 'not_found', 'conflict', 'forbidden', 'unauthorized', 'rate_limited', 'too_large'];
+// A stack frame is `at file:line:col`; the column keeps prose such as "empty at timeout" in JSON from matching.
 const INTERNALS =
-  /SQLITE|sqlite3|kysely|node_modules|\bat \S+:\d+|TypeError|ReferenceError|Cannot read prop|undefined is not/i;
+  /SQLITE|sqlite3|kysely|node_modules|\bat [^\s"]+:\d+:\d+|TypeError|ReferenceError|Cannot read prop|undefined is not/i;
 
 /** Strings that sometimes point at real objects, so fuzzing reaches past the lookups. */
 function refs(f: Fixture): string[] {
