@@ -29,7 +29,16 @@ import {
   UpdateTask,
   updateTask,
 } from '../../server/ops/tasks.js';
-import { ago, formatMessages, leaseText, quote, reviewerOf, taskLine, taskRef, until } from '../../server/text-format.js';
+import {
+  ago,
+  formatMessages,
+  leaseText,
+  quote,
+  reviewerOf,
+  taskLine,
+  taskRef,
+  until,
+} from '../../server/text-format.js';
 import { DESTRUCTIVE, defineTool, IDEMPOTENT_WRITE, READ_ONLY, WRITE } from '../tool.js';
 
 /** Events and thread messages task_get's text shows; older ones are counted, with how to read them. */
