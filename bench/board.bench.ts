@@ -6,8 +6,10 @@
  * to the last byte of the body. Prints a table of p50/p99 per page, writes
  * bench/results/board.json, and hands rows to `bench/run.ts` when it runs us.
  * Target: p99 under 100 ms for every page, 50 ms for the flow page. The flow page is measured
- * twice: as most requests find it (the panel rendered once and shared until the team changes)
- * and recomputed on every request (a change announced before each one, untimed).
+ * as most requests find it (the panel drawn once and shared until the team changes), just after
+ * a change (announced before each request, untimed: the kept panel is served while it is drawn
+ * again in the background, and that drawing shares the one JavaScript thread with the requests),
+ * and at the first view of a window (a window nobody asked for yet: drawn in the request; no target).
  * Run alone: `npx tsx bench/board.bench.ts`.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -175,10 +177,16 @@ async function main(): Promise<void> {
   await get('/t/default', false); // joins the human
 
   const team = await opened.db.selectFrom('teams').select('id').where('name', '=', 'default').executeTakeFirstOrThrow();
-  // Any task change drops the shared flow panel, so the next request recomputes it.
+  // Any task change marks the shared flow panel stale: it is drawn again in the background.
   const change = () =>
     deps.bus.emit({ type: 'task.changed', teamId: team.id, taskId: 'bench', event: 'bench', actorId: null });
-  const pages: { name: string; path: string; htmx: boolean; target?: number; before?: () => void }[] = [
+  const pages: {
+    name: string;
+    path: string | ((i: number) => string);
+    htmx: boolean;
+    target?: number | null;
+    before?: () => void;
+  }[] = [
     { name: 'teams overview', path: '/', htmx: false },
     { name: 'board', path: '/t/default', htmx: false },
     { name: 'board panel (live refresh)', path: '/t/default', htmx: true },
@@ -193,18 +201,25 @@ async function main(): Promise<void> {
     { name: 'review queue', path: '/t/default/reviews', htmx: false },
     { name: 'flow (30 days), shared panel', path: '/t/default/flow', htmx: false, target: FLOW_TARGET_P99_MS },
     {
-      name: 'flow (30 days), recomputed',
+      name: 'flow (30 days), just after a change',
       path: '/t/default/flow',
       htmx: false,
       target: FLOW_TARGET_P99_MS,
       before: change,
     },
     {
-      name: 'flow panel, recomputed',
+      name: 'flow panel, just after a change',
       path: '/t/default/flow',
       htmx: true,
       target: FLOW_TARGET_P99_MS,
       before: change,
+    },
+    {
+      // Windows of 26 to 90 days, each asked for once (every one holds the seeded history).
+      name: 'flow, first view of a window',
+      path: (i) => `/t/default/flow?days=${26 + (i % 65)}`,
+      htmx: false,
+      target: null,
     },
   ];
 
@@ -217,29 +232,30 @@ async function main(): Promise<void> {
     max: number;
     n: number;
     kb: number;
-    target: number;
+    target: number | null;
   }[] = [];
   for (const p of pages) {
+    const pathOf = (i: number) => (typeof p.path === 'string' ? p.path : p.path(i));
     let bytes = 0;
     for (let i = 0; i < WARMUP; i++) {
       p.before?.();
-      bytes = await get(p.path, p.htmx);
+      bytes = await get(pathOf(i), p.htmx);
     }
     const samples: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       p.before?.();
       const s = performance.now();
-      await get(p.path, p.htmx);
+      await get(pathOf(WARMUP + i), p.htmx);
       samples.push(performance.now() - s);
     }
     const sum = summarize(samples);
     results.push({
       page: p.name,
-      path: p.path,
+      path: pathOf(0),
       fragment: p.htmx,
       ...sum,
       kb: Math.round(bytes / 102.4) / 10,
-      target: p.target ?? TARGET_P99_MS,
+      target: p.target === undefined ? TARGET_P99_MS : p.target,
     });
   }
 
@@ -284,8 +300,7 @@ async function main(): Promise<void> {
       name: `${r.page}, ${TASKS} tasks / ${AGENTS} agents`,
       values: { p50: round(r.p50), p99: round(r.p99), max: round(r.max), kb: r.kb },
       unit: 'ms',
-      target: `p99 < ${r.target} ms`,
-      ok: r.p99 < r.target,
+      ...(r.target !== null && { target: `p99 < ${r.target} ms`, ok: r.p99 < r.target }),
     }));
     writeFileSync(process.env.BENCH_RESULT, JSON.stringify(rows));
   }

@@ -5,6 +5,7 @@
  * clients' results, and a task whose event log holds more than one `claimed` event.
  * Target: zero double claims, every task claimed exactly once.
  */
+import { resultData } from '../mcp/results.js';
 import { apiClient, type BenchRow, connectMany, fmt, now, report, startServerProcess } from './lib.js';
 
 const AGENTS = Number(process.env.BENCH_AGENTS ?? 100);
@@ -34,7 +35,7 @@ try {
     agents.map(async (a) => {
       for (;;) {
         const r = await a.client.callTool({ name: 'task_claim', arguments: {} });
-        const s = r.data as any;
+        const s = resultData(r);
         if (r.isError) {
           if (s?.error?.code === 'not_found') return;
           errors += 1;

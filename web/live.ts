@@ -10,6 +10,7 @@
  * | message.created | `message`, `thread-<threadId>` |
  * | agent.changed | `agent` |
  * | reservation.changed | `agent`, `task-<taskId>` of each task it is tied to |
+ * | (the flow panel drawn again after a change) | `flow` |
  *
  * Panels listen with `hx-trigger="sse:task"` and re-fetch their own fragment. Events are
  * coalesced per stream for `COALESCE_MS`, so a burst of changes costs one refresh per panel.
@@ -43,7 +44,14 @@ export function sseNames(e: BusEvent): string[] {
  * Streams the bus's events for `teamId` (or every team when null) until the client leaves or
  * `shutdown` fires (so a stopping server does not wait on open boards; browsers reconnect).
  */
-export function liveStream(c: Context, bus: Bus, teamId: string | null, shutdown?: AbortSignal): Response {
+export function liveStream(
+  c: Context,
+  bus: Bus,
+  teamId: string | null,
+  shutdown?: AbortSignal,
+  /** More event names for this stream (e.g. `flow` when the flow panel was drawn again); returns the unsubscribe. */
+  extra?: (send: (name: string) => void) => () => void,
+): Response {
   return streamSSE(c, async (stream) => {
     const pending = new Set<string>();
     let timer: ReturnType<typeof setTimeout> | null = null;
@@ -57,11 +65,19 @@ export function liveStream(c: Context, bus: Bus, teamId: string | null, shutdown
         await stream.writeSSE({ event: name, data: name });
       }
     };
-    const unsubscribe = bus.subscribe((e) => {
-      if (teamId !== null && e.teamId !== teamId) return;
-      for (const n of sseNames(e)) pending.add(teamId === null ? n.replace(/-.*/, '') : n);
+    const queue = (name: string) => {
+      pending.add(name);
       timer ??= setTimeout(() => void flush().catch(() => {}), COALESCE_MS);
+    };
+    const unsubscribeBus = bus.subscribe((e) => {
+      if (teamId !== null && e.teamId !== teamId) return;
+      for (const n of sseNames(e)) queue(teamId === null ? n.replace(/-.*/, '') : n);
     });
+    const unsubscribeExtra = extra?.(queue);
+    const unsubscribe = () => {
+      unsubscribeBus();
+      unsubscribeExtra?.();
+    };
     let wake: () => void = () => {};
     const end = () => {
       if (closed) return;

@@ -3,7 +3,7 @@
  * the full page and the live panel, charts as inline SVG with their numbers in tables, the
  * window's validation, and the task page's life line.
  */
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createBus } from '../../server/bus.js';
 import { completeTask } from '../../server/ops/tasks.js';
 import { flowCache } from '../../web/flow-cache.js';
@@ -50,14 +50,16 @@ describe('flow routes', () => {
     const fragment = await panel.text();
     expect(fragment.startsWith('<section id="flow"')).toBe(true);
     expect(fragment).not.toContain('<html');
-    expect(fragment).toContain('hx-trigger="sse:task, sse:review, sse:message, sb-refresh from:body"');
+    expect(fragment).toContain('hx-trigger="sse:flow, sb-refresh from:body"');
     expect(fragment).toContain('hx-get="/t/default/flow?days=7"');
 
-    // A change in the team shows at the next refresh: the shared panel is dropped.
+    // A change in the team is drawn in the background; the shared panel then shows it.
     const alice = await w.agent('alice');
     await completeTask(w.as(alice), { task: 7 });
-    const after = await (await b.fragment('/t/default/flow?days=7')).text();
-    expect(after).toContain('6 tasks done in 7 days');
+    await vi.waitFor(
+      async () => expect(await (await b.fragment('/t/default/flow?days=7')).text()).toContain('6 tasks done in 7 days'),
+      { timeout: 5_000, interval: 50 },
+    );
   });
 
   it('takes 30 days by default and refuses a window outside 1-90 days', async () => {
@@ -83,10 +85,13 @@ describe('flow routes', () => {
 });
 
 describe('flow panel cache', () => {
-  it('renders once per team and window until the team changes or the panel ages out', async () => {
+  it('draws once per team and window, redraws off the request path after a change, and says so', async () => {
     const bus = createBus();
     const clock = { now: 0 };
-    const cache = flowCache(bus, () => clock.now, 60_000);
+    const cache = flowCache(bus, () => clock.now, { ttlMs: 60_000, settleMs: 5 });
+    const redrawn: string[] = [];
+    cache.onRedrawn((team) => redrawn.push(team));
+    const next = () => new Promise<string>((resolve) => cache.onRedrawn(resolve));
     let renders = 0;
     const render = async () => `panel ${++renders}`;
     expect(await Promise.all([cache.get('t1', '7', render), cache.get('t1', '7', render)])).toEqual([
@@ -98,12 +103,38 @@ describe('flow panel cache', () => {
     bus.emit({ type: 'agent.changed', teamId: 't1', agentId: 'a' });
     bus.emit({ type: 'task.changed', teamId: 't2', taskId: 'x', event: 'claimed', actorId: null });
     expect(await cache.get('t1', '7', render)).toBe('panel 1');
+    // A burst of changes: requests keep getting the last panel until both windows are drawn again, once.
+    const redraw = next();
     bus.emit({ type: 'task.changed', teamId: 't1', taskId: 'x', event: 'claimed', actorId: null });
+    bus.emit({ type: 'review.changed', teamId: 't1', taskId: 'x', reviewId: 'r' });
+    expect(await cache.get('t1', '7', render)).toBe('panel 1');
+    expect(await redraw).toBe('t1');
+    expect(renders).toBe(4);
     expect(await cache.get('t1', '7', render)).toBe('panel 3');
+    expect(await cache.get('t1', '30', render)).toBe('panel 4');
+    expect(redrawn).toEqual(['t1']);
+    // An aged panel is served once more and redrawn behind it.
     clock.now += 60_000;
-    expect(await cache.get('t1', '7', render)).toBe('panel 4');
-    // A failed render is not kept.
+    const aged = next();
+    expect(await cache.get('t1', '7', render)).toBe('panel 3');
+    await aged;
+    expect(await cache.get('t1', '7', render)).toBe('panel 5');
+    // A failed first draw is not kept.
     await expect(cache.get('t1', 'bad', () => Promise.reject(new Error('invalid')))).rejects.toThrow('invalid');
-    expect(await cache.get('t1', 'bad', render)).toBe('panel 5');
+    expect(await cache.get('t1', 'bad', render)).toBe('panel 6');
+  });
+
+  it('drops, instead of redrawing, a panel nobody asked for within the time it is kept', async () => {
+    const bus = createBus();
+    const clock = { now: 0 };
+    const cache = flowCache(bus, () => clock.now, { ttlMs: 1_000, settleMs: 1 });
+    let renders = 0;
+    const render = async () => `panel ${++renders}`;
+    await cache.get('t1', '7', render);
+    clock.now += 5_000;
+    bus.emit({ type: 'task.changed', teamId: 't1', taskId: 'x', event: 'claimed', actorId: null });
+    await new Promise((r) => setTimeout(r, 30));
+    expect(renders).toBe(1);
+    expect(await cache.get('t1', '7', render)).toBe('panel 2');
   });
 });

@@ -61,13 +61,7 @@ export const FlowPanel: FC<{ team: string; flow: FlowReport; mail: UnreadReport 
     .map((t, i) => [t, i] as const)
     .filter(([, i]) => i % perDay === 0 || i === mail.at.length - 1);
   return (
-    <section
-      id="flow"
-      class="flow"
-      hx-get={url}
-      hx-trigger="sse:task, sse:review, sse:message, sb-refresh from:body"
-      hx-swap="outerHTML"
-    >
+    <section id="flow" class="flow" hx-get={url} hx-trigger="sse:flow, sb-refresh from:body" hx-swap="outerHTML">
       <p class="muted as-of">
         From {f.from.slice(0, 10)} to {at(f.to)} UTC.
       </p>

@@ -49,6 +49,7 @@ import { boardUser, type TeamViewer, teamViewer } from '../viewer.js';
 export function pageRoutes(deps: AppDeps): Hono {
   const app = new Hono();
   const now = () => (deps.now ?? Date.now)();
+  const flows = flowCache(deps.bus, now);
   /** A page of the viewer's team. */
   const inTeam = (v: TeamViewer, title: string, nav: NavKey, around?: (panel: Child) => Child): PageOptions => ({
     mode: deps.auth,
@@ -86,7 +87,12 @@ export function pageRoutes(deps: AppDeps): Hono {
 
   app.get('/t/:team/events', async (c) => {
     const v = await teamViewer(deps, c, c.req.param('team'));
-    return liveStream(c, deps.bus, v.team.id, deps.guards?.shutdown.signal);
+    const team = v.team.id;
+    return liveStream(c, deps.bus, team, deps.guards?.shutdown.signal, (send) =>
+      flows.onRedrawn((t) => {
+        if (t === team) send('flow');
+      }),
+    );
   });
 
   app.get('/t/:team', async (c) => {
@@ -236,7 +242,6 @@ export function pageRoutes(deps: AppDeps): Hono {
     );
   });
 
-  const flows = flowCache(deps.bus, now);
   app.get('/t/:team/flow', async (c) => {
     const v = await teamViewer(deps, c, c.req.param('team'));
     // The operations validate days (1-90); absent, they take 30.
