@@ -7,8 +7,8 @@ import type { Ctx } from './context.js';
 import { type Message, toMessage } from './model.js';
 import type { MessageKind, Priority } from './schemas.js';
 
-/** Every column of a message row, in the order `insertMessage` takes them. */
-const MESSAGE_COLUMNS = [
+/** Every column of a message row, in the order `insertMessage` takes them (retention archives the same). */
+export const MESSAGE_COLUMNS = [
   'id',
   'team_id',
   'thread_id',

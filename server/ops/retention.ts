@@ -13,6 +13,7 @@
 import { z } from 'zod';
 import { newId } from '../ids.js';
 import { type Ctx, withTx } from './context.js';
+import { MESSAGE_COLUMNS } from './mailbox.js';
 import { parseInput, TERMINAL_STATUSES } from './schemas.js';
 
 const DAY_MS = 86_400_000;
@@ -141,22 +142,7 @@ export async function applyRetention(ctx: Ctx, input: unknown): Promise<Retentio
             .expression((eb) =>
               eb
                 .selectFrom('messages')
-                .select([
-                  'id',
-                  'team_id',
-                  'thread_id',
-                  'sender_id',
-                  'kind',
-                  'subject',
-                  'body',
-                  'priority',
-                  'ack_required',
-                  'reply_to',
-                  'to_spec',
-                  'idempotency_key',
-                  'created_at',
-                  eb.val(now).as('archived_at'),
-                ])
+                .select([...MESSAGE_COLUMNS, eb.val(now).as('archived_at')])
                 .where('id', 'in', mids),
             )
             .execute();
