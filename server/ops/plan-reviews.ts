@@ -9,10 +9,9 @@
  */
 import type { ReviewRow, TaskRow } from '../db/schema.js';
 import { DomainError } from '../errors.js';
-import { newId } from '../ids.js';
 import type { Ctx } from './context.js';
 import type { Agent, Review } from './model.js';
-import { loadReview, ref, resolveReviewer } from './review-support.js';
+import { insertReview, loadReview, ref, resolveReviewer } from './review-support.js';
 import { notifyTask, recordEvent, updateIf } from './task-support.js';
 import { planLabelOf } from './team-settings.js';
 
@@ -54,23 +53,7 @@ export async function requestPlanReview(
     throw new DomainError('conflict', `a plan review of ${ref(task)} is already pending; wait for its verdict`);
   }
   const who = await resolveReviewer(tx, me, p.reviewer, task.owner_id);
-  const now = tx.now();
-  const row = await tx.db
-    .insertInto('reviews')
-    .values({
-      id: newId(now),
-      team_id: task.team_id,
-      task_id: task.id,
-      requested_by: me.id,
-      reviewer_id: who.reviewerId,
-      reviewer_role: who.role,
-      kind: 'plan',
-      note: p.note,
-      created_at: now,
-      updated_at: now,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const row = await insertReview(tx, task, me.id, who, 'plan', p.note);
   await recordEvent(tx, task, 'review_requested', { review: row.id, reviewer: who.label, kind: 'plan' });
   await notifyTask(
     tx,

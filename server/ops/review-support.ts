@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import type { AgentRow, ReviewRow, TaskRow } from '../db/schema.js';
 import { DomainError } from '../errors.js';
+import { newId } from '../ids.js';
 import { agentNames, resolveTeammate } from './agents.js';
 import { type Ctx, isPrivileged } from './context.js';
 import { type Agent, type Review, toReview } from './model.js';
@@ -20,6 +21,34 @@ export interface ResolvedReviewer {
   /** Who to notify of the request. */
   notify: string[];
   label: string;
+}
+
+/** Stores a pending review of `task` asked by `requestedBy` of `who`; returns its row. */
+export async function insertReview(
+  tx: Ctx,
+  task: Pick<TaskRow, 'id' | 'team_id'>,
+  requestedBy: string,
+  who: ResolvedReviewer,
+  kind: 'code' | 'plan',
+  note: string | null,
+): Promise<ReviewRow> {
+  const now = tx.now();
+  return tx.db
+    .insertInto('reviews')
+    .values({
+      id: newId(now),
+      team_id: task.team_id,
+      task_id: task.id,
+      requested_by: requestedBy,
+      reviewer_id: who.reviewerId,
+      reviewer_role: who.role,
+      kind,
+      note,
+      created_at: now,
+      updated_at: now,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
 }
 
 /** Resolves "name" / "role:NAME" / undefined (anyone) to who may review a task owned by `ownerId`. */

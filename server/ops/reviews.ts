@@ -8,7 +8,6 @@
 import { z } from 'zod';
 import { REVIEW_KINDS, REVIEW_STATUSES, type TaskRow } from '../db/schema.js';
 import { DomainError } from '../errors.js';
-import { newId } from '../ids.js';
 import { agentNames } from './agents.js';
 import { type Ctx, isPrivileged, requireActor, withTx } from './context.js';
 import { checkBodySize } from './messages.js';
@@ -16,6 +15,7 @@ import { joinedTaskSummary, type Review, type Task, toReview } from './model.js'
 import { applyPlanVerdict, checkPlanBeforeReview, requestPlanReview } from './plan-reviews.js';
 import {
   getReviewRow,
+  insertReview,
   loadReview,
   maySubmit,
   ReviewerSpec,
@@ -63,26 +63,11 @@ export async function requestReview(ctx: Ctx, input: unknown): Promise<Review> {
     }
     await checkPlanBeforeReview(tx, task);
     const who = await resolveReviewer(tx, me, p.reviewer, task.owner_id);
-    const now = tx.now();
     const moved = await updateIf(tx, task.id, { status: 'in_review', lease_expires_at: null }, (eb) =>
       eb.and([eb('status', '=', 'in_progress'), eb('version', '=', task.version)]),
     );
     if (!moved) throw new DomainError('conflict', `${ref(task)} changed while requesting review; try again`);
-    const row = await tx.db
-      .insertInto('reviews')
-      .values({
-        id: newId(now),
-        team_id: task.team_id,
-        task_id: task.id,
-        requested_by: me.id,
-        reviewer_id: who.reviewerId,
-        reviewer_role: who.role,
-        note: p.note ?? null,
-        created_at: now,
-        updated_at: now,
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    const row = await insertReview(tx, task, me.id, who, 'code', p.note ?? null);
     await recordEvent(tx, moved, 'review_requested', { review: row.id, reviewer: who.label });
     await notifyTask(
       tx,

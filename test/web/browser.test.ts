@@ -3,45 +3,27 @@
  * server, with agents acting over MCP in the same test. Also takes the README screenshot
  * from real data (written to docs/board.png when UPDATE_SCREENSHOTS=1, else test-results/).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { launchChromium, openBoardAs } from '../helpers/browser.js';
 import { type AgentClient, connectAgent, startServer, type TestServer } from '../helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
-
 describe('the board in a browser', () => {
-  let profile: string;
   let browser: BrowserContext;
   let server: TestServer;
   let page: Page;
   let agents: AgentClient[] = [];
   let dialogs: string[] = [];
 
+  let closeBrowser: () => Promise<void> = async () => {};
+
   beforeAll(async () => {
-    // `npm test` installs Debian's chromium first (scripts/ensure-chromium.mjs); without it these tests fail, never skip.
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: run npm test (it installs chromium) or apt-get install chromium`);
-    profile = mkdtempSync(join(tmpdir(), 'switchboard-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1400, height: 900 },
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-      ],
-    });
+    ({ browser, close: closeBrowser } = await launchChromium({ width: 1400, height: 900 }));
   });
   afterAll(async () => {
-    await browser?.close();
-    rmSync(profile, { recursive: true, force: true });
+    await closeBrowser();
   });
 
   beforeEach(async () => {
@@ -67,21 +49,10 @@ describe('the board in a browser', () => {
     return a;
   };
 
-  /** Opens the board as a human: first visit asks for a name. */
-  async function openBoardAs(name: string, path = '/t/default'): Promise<void> {
-    await page.goto(`${server.url}${path}`);
-    await page.waitForURL(/\/welcome/);
-    await page.fill('input[name=name]', name);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${server.url}${path}`);
-    // The live dot turns on once the SSE stream is open.
-    await page.waitForSelector('body.live');
-  }
-
   it('shows a task created over MCP without reloading, then its thread on the task page', async () => {
     const alice = await agent('alice');
     await agent('bob');
-    await openBoardAs('pat');
+    await openBoardAs(page, server.url, 'pat');
     await page.evaluate(() => {
       (window as unknown as { boardMarker: number }).boardMarker = 42;
     });
@@ -127,7 +98,7 @@ describe('the board in a browser', () => {
     const t = await mallory.call('task_create', { title, description: body, assignee: 'eve' });
     await mallory.call('teammate_send_message', { thread: t.data.threadId, message: body });
 
-    await openBoardAs('pat');
+    await openBoardAs(page, server.url, 'pat');
     const card = page.locator(`#card-${t.data.number}`);
     await card.waitFor();
     expect(await card.locator('h3').textContent()).toBe(title);
@@ -153,7 +124,7 @@ describe('the board in a browser', () => {
       message: 'The flaky <img src=x onerror="window.pwned=1"> integration test again',
     });
     await alice.call('task_create', { title: 'Quarantine the flaky integration test' });
-    await openBoardAs('pat');
+    await openBoardAs(page, server.url, 'pat');
     await page.fill('header .header-search input[name=q]', 'flaky');
     await page.press('header .header-search input[name=q]', 'Enter');
     await page.waitForURL(/\/t\/default\/search\?q=flaky$/);
@@ -184,7 +155,7 @@ describe('the board in a browser', () => {
     const t = await alice.call('task_create', { title: 'Add rate limits' });
     const n = t.data.number;
     await alice.call('task_claim', { task: n });
-    await openBoardAs('pat', '/t/default/reviews');
+    await openBoardAs(page, server.url, 'pat', '/t/default/reviews');
     await page.locator('.empty', { hasText: 'No reviews are waiting' }).waitFor();
 
     const review = await alice.call('review_request', { task: n, note: 'Please check the limits table' });
@@ -222,7 +193,7 @@ describe('the board in a browser', () => {
     await lead.call('teammate_send_message', { to: 'ana', message: 'Ping me when the schema lands.' });
     expect(login).toBeGreaterThan(0);
 
-    await openBoardAs('pat');
+    await openBoardAs(page, server.url, 'pat');
     await page.locator(`#card-${schema}`).waitFor();
     await page.setViewportSize({ width: 1400, height: 560 });
     const out = process.env.UPDATE_SCREENSHOTS === '1' ? 'docs' : 'test-results';

@@ -4,10 +4,9 @@
  * render with the seeded numbers, follow a change live, and give the README screenshot
  * (docs/flow.png when UPDATE_SCREENSHOTS=1, else test-results/).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { type BrowserContext, chromium, type Page } from 'playwright-core';
+import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { upsertAgent } from '../../server/ops/agents.js';
 import { createCtx } from '../../server/ops/context.js';
@@ -15,33 +14,25 @@ import { sendMessage } from '../../server/ops/messages.js';
 import type { Agent } from '../../server/ops/model.js';
 import { requestReview, submitReview } from '../../server/ops/reviews.js';
 import { claimTask, completeTask, createTask } from '../../server/ops/tasks.js';
+import { launchChromium, openBoardAs } from '../helpers/browser.js';
 import { FLOW_FACTS, type HistoryWorld, seedFlowHistory } from '../helpers/flow-history.js';
 import { startServer, type TestServer } from '../helpers/server.js';
 
-const CHROMIUM = '/usr/bin/chromium';
 const DAY = 86_400_000;
 const H = 3_600_000;
 
 describe('the flow page in a browser', () => {
-  let profile: string;
   let browser: BrowserContext;
   let server: TestServer;
   let page: Page;
 
+  let closeBrowser: () => Promise<void> = async () => {};
+
   beforeAll(async () => {
-    if (!existsSync(CHROMIUM))
-      throw new Error(`${CHROMIUM} is missing: run npm test (it installs chromium) or apt-get install chromium`);
-    profile = mkdtempSync(join(tmpdir(), 'switchboard-chromium-'));
-    browser = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM,
-      headless: true,
-      viewport: { width: 1200, height: 900 },
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--no-first-run'],
-    });
+    ({ browser, close: closeBrowser } = await launchChromium({ width: 1200, height: 900 }));
   });
   afterAll(async () => {
-    await browser?.close();
-    rmSync(profile, { recursive: true, force: true });
+    await closeBrowser();
   });
   beforeEach(async () => {
     server = await startServer();
@@ -65,20 +56,11 @@ describe('the flow page in a browser', () => {
     };
   }
 
-  async function openAs(name: string, path: string): Promise<void> {
-    await page.goto(`${server.url}${path}`);
-    await page.waitForURL(/\/welcome/);
-    await page.fill('input[name=name]', name);
-    await page.click('button[type=submit]');
-    await page.waitForURL(`${server.url}${path}`);
-    await page.waitForSelector('body.live');
-  }
-
   it('draws the seeded week with its numbers and follows a finished task live', async () => {
     const today = Math.floor(Date.now() / DAY) * DAY;
     const w = history();
     const { alice } = await seedFlowHistory(w, today - 6 * DAY);
-    await openAs('pat', '/t/default/flow?days=7');
+    await openBoardAs(page, server.url, 'pat', '/t/default/flow?days=7');
 
     // The table beside the chart, the bars' labels in the SVG, and the chart's accessible name.
     const doneCells = page.locator('table[data-chart=done] tbody td:nth-child(2)');
@@ -164,7 +146,7 @@ describe('the flow page in a browser', () => {
         });
       }
     }
-    await openAs('pat', '/t/default/flow?days=14');
+    await openBoardAs(page, server.url, 'pat', '/t/default/flow?days=14');
     await page.locator('#chart-agents svg').waitFor();
     expect(
       Number(await page.locator('table[data-chart=done] tbody td:nth-child(2)').first().textContent()),
